@@ -1,0 +1,111 @@
+"""Official codes of DOMAIN.md §5: the reference algorithms in Python (used for tests and
+single values) and the same algorithms as DuckDB macros (used to check whole columns)."""
+
+from __future__ import annotations
+
+import duckdb
+
+MAGIC = ((0, 1, 2, 3, 4, 5, 6, 7, 8, 9), (0, 3, 8, 2, 7, 4, 1, 5, 9, 6), (0, 2, 4, 6, 8, 1, 3, 5, 7, 9))
+NIF_LETTERS = "JABCDEFGHI"
+NIF_LETTER_CONTROL = set("PQSNRW")
+NIF_DIGIT_CONTROL = set("ABEH")
+PROVINCES = {"08": "Barcelona", "17": "Girona", "25": "Lleida", "43": "Tarragona"}
+
+
+def control_digit(code5: str) -> int:
+    """INE/Idescat control digit over five digits."""
+    s = sum(MAGIC[2 - i % 3][int(d)] for i, d in enumerate(code5))
+    return (10 - s % 10) % 10
+
+
+def idescat_code(ine5: str) -> str:
+    return ine5 + str(control_digit(ine5))
+
+
+def valid_idescat(code6: str) -> bool:
+    return len(code6) == 6 and code6.isdigit() and control_digit(code6[:5]) == int(code6[5])
+
+
+def codi_ens_prefix_ok(codi: str) -> bool:
+    return len(codi) == 10 and codi.isdigit() and control_digit(codi[:5]) == int(codi[5])
+
+
+def codi_ens_suffix_ok(codi: str) -> bool:
+    """Digit 10 = control digit of '0' + digits 6-9 (known only for suffix 000)."""
+    return control_digit("0" + codi[5:9]) == int(codi[9])
+
+
+def make_codi_ens(prefix5: str, suffix3: str = "000") -> str:
+    middle = prefix5 + str(control_digit(prefix5)) + suffix3
+    return middle + str(control_digit("0" + middle[5:9]))
+
+
+def nif_control(body7: str) -> int:
+    total = 0
+    for i, d in enumerate(body7):
+        if i % 2 == 0:
+            doubled = int(d) * 2
+            total += doubled // 10 + doubled % 10
+        else:
+            total += int(d)
+    return (10 - total % 10) % 10
+
+
+def valid_nif(nif: str) -> bool:
+    """Legal-entity NIF (letter + 7 digits + control)."""
+    if len(nif) != 9 or not nif[0].isalpha() or not nif[1:8].isdigit():
+        return False
+    c = nif_control(nif[1:8])
+    letter, last = nif[0].upper(), nif[8].upper()
+    if letter in NIF_LETTER_CONTROL:
+        return last == NIF_LETTERS[c]
+    if letter in NIF_DIGIT_CONTROL:
+        return last == str(c)
+    return last in (str(c), NIF_LETTERS[c])
+
+
+def make_nif(letter: str, body7: str) -> str:
+    c = nif_control(body7)
+    return letter + body7 + (NIF_LETTERS[c] if letter in NIF_LETTER_CONTROL else str(c))
+
+
+# The same algorithms for DuckDB. Each returns NULL for NULL input so that a missing value is
+# reported once, by the `required` check, not again here.
+_MAGIC_SQL = "[[0,1,2,3,4,5,6,7,8,9],[0,3,8,2,7,4,1,5,9,6],[0,2,4,6,8,1,3,5,7,9]]"
+SQL_MACROS = [
+    f"""CREATE OR REPLACE MACRO lr_control_digit(c5) AS CAST(
+        (10 - list_sum(list_transform([0, 1, 2, 3, 4],
+            lambda i: ({_MAGIC_SQL})[3 - i % 3][CAST(substr(c5, i + 1, 1) AS INTEGER) + 1])) % 10) % 10
+        AS INTEGER)""",
+    """CREATE OR REPLACE MACRO lr_valid_idescat(c) AS (
+        CASE WHEN c IS NULL THEN NULL
+             WHEN NOT regexp_full_match(c, '[0-9]{6}') THEN false
+             ELSE lr_control_digit(substr(c, 1, 5)) = CAST(substr(c, 6, 1) AS INTEGER) END)""",
+    """CREATE OR REPLACE MACRO lr_codi_ens_prefix_ok(c) AS (
+        CASE WHEN c IS NULL THEN NULL
+             WHEN NOT regexp_full_match(c, '[0-9]{10}') THEN false
+             ELSE lr_control_digit(substr(c, 1, 5)) = CAST(substr(c, 6, 1) AS INTEGER) END)""",
+    """CREATE OR REPLACE MACRO lr_codi_ens_suffix_ok(c) AS (
+        CASE WHEN c IS NULL OR NOT regexp_full_match(c, '[0-9]{10}') THEN NULL
+             ELSE lr_control_digit('0' || substr(c, 6, 4)) = CAST(substr(c, 10, 1) AS INTEGER) END)""",
+    """CREATE OR REPLACE MACRO lr_nif_control(b) AS CAST(
+        (10 - list_sum(list_transform([0, 1, 2, 3, 4, 5, 6], lambda i:
+            CASE WHEN i % 2 = 0
+                 THEN (CAST(substr(b, i + 1, 1) AS INTEGER) * 2) // 10 + (CAST(substr(b, i + 1, 1) AS INTEGER) * 2) % 10
+                 ELSE CAST(substr(b, i + 1, 1) AS INTEGER) END)) % 10) % 10
+        AS INTEGER)""",
+    """CREATE OR REPLACE MACRO lr_valid_nif(n) AS (
+        CASE WHEN n IS NULL THEN NULL
+             WHEN NOT regexp_full_match(upper(n), '[A-Z][0-9]{7}[0-9A-J]') THEN false
+             WHEN upper(substr(n, 1, 1)) IN ('P','Q','S','N','R','W')
+                  THEN upper(substr(n, 9, 1)) = substr('JABCDEFGHI', lr_nif_control(substr(n, 2, 7)) + 1, 1)
+             WHEN upper(substr(n, 1, 1)) IN ('A','B','E','H')
+                  THEN substr(n, 9, 1) = CAST(lr_nif_control(substr(n, 2, 7)) AS VARCHAR)
+             ELSE upper(substr(n, 9, 1)) IN (CAST(lr_nif_control(substr(n, 2, 7)) AS VARCHAR),
+                                              substr('JABCDEFGHI', lr_nif_control(substr(n, 2, 7)) + 1, 1)) END)""",
+]
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    for sql in SQL_MACROS:
+        con.execute(sql)

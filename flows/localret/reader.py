@@ -1,0 +1,223 @@
+"""Read one tabular file exactly as Localret's systems (and Idescat) export it.
+
+The contract: CSV in UTF-8 (with or without BOM) or Windows-1252, comma or semicolon, or
+XLSX (first sheet). Every value comes back as text (None for an empty cell) so that codes
+keep their zeros and nothing is typed before validation; each row keeps the number the
+user sees in their spreadsheet (header = row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from localret.errors import SourceError
+
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls and password-protected .xlsx
+MAX_XLSX_UNCOMPRESSED = 512 * 1024 * 1024  # a zip bomb is refused before it is inflated
+MAX_CELL_CHARS = 5000
+
+
+@dataclass
+class Table:
+    """A source file read as text, with what was learned about its format."""
+
+    path: Path
+    frame: pd.DataFrame  # one text column per header name plus `_row`
+    columns: list[str]
+    format: str  # "csv" or "xlsx"
+    encoding: str | None = None
+    delimiter: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def decimal_comma(self) -> bool:
+        """Semicolon CSVs come from Catalan-locale spreadsheets: 1.234,56."""
+        return self.delimiter == ";"
+
+
+def read_table(path: Path, *, title_lines_until: str | None = None) -> Table:
+    """Read a CSV or XLSX file. `title_lines_until` skips lines above the header that
+    starts with that column name (Idescat puts titles above its header)."""
+    path = Path(path)
+    try:
+        head = path.open("rb").read(8)
+    except OSError as exc:
+        raise SourceError(path.name, None, None, f"no s'ha pogut llegir el fitxer / cannot read the file: {exc.strerror}") from None
+    suffix = path.suffix.lower()
+    is_zip = head.startswith(XLSX_MAGIC)
+    if head.startswith(OLE_MAGIC):
+        raise SourceError(path.name, None, None, "fitxer Excel xifrat o en format antic .xls; deseu-lo com a .xlsx sense contrasenya / encrypted or legacy .xls workbook: save it as .xlsx without a password")
+    if suffix == ".xlsx":
+        if not is_zip:
+            raise SourceError(path.name, None, None, "el fitxer té extensió .xlsx però no és un llibre Excel / the file is named .xlsx but is not an Excel workbook")
+        return _read_xlsx(path)
+    if suffix == ".csv":
+        if is_zip:
+            raise SourceError(path.name, None, None, "el fitxer té extensió .csv però és un llibre Excel (.xlsx) / the file is named .csv but is an Excel workbook")
+        return _read_csv(path, title_lines_until)
+    raise SourceError(path.name, None, None, f"format no admès '{suffix}' (només .csv o .xlsx) / unsupported format (only .csv or .xlsx)")
+
+
+def decode(path: Path, raw: bytes) -> tuple[str, str]:
+    """UTF-8 first (strict, over the whole file: an accent on the last line counts), then
+    Windows-1252. Anything else is refused rather than published as mojibake."""
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise SourceError(path.name, line, None, "el fitxer conté un caràcter nul (NUL); no és un CSV de text / the file contains a NUL byte: not a text CSV")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+        try:
+            return raw.decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise _bad_encoding(path, raw, exc) from None
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "windows-1252"
+    except UnicodeDecodeError as exc:
+        raise _bad_encoding(path, raw, exc) from None
+
+
+def _bad_encoding(path: Path, raw: bytes, exc: UnicodeDecodeError) -> SourceError:
+    line = raw[: exc.start].count(b"\n") + 1
+    return SourceError(path.name, line, None, "codificació no reconeguda: deseu el fitxer com a UTF-8 o Windows-1252 / unknown encoding: save the file as UTF-8 or Windows-1252")
+
+
+def _read_csv(path: Path, title_lines_until: str | None) -> Table:
+    text, encoding = decode(path, path.read_bytes())
+    lines_skipped = 0
+    if title_lines_until is not None:
+        for lines_skipped, line in enumerate(text.splitlines()):
+            if line.startswith(title_lines_until):
+                break
+        else:
+            raise SourceError(path.name, None, None, f"no s'ha trobat la capçalera que comença per '{title_lines_until}' / header not found")
+        text = "\n".join(text.splitlines()[lines_skipped:])
+    if not text.strip():
+        raise SourceError(path.name, None, None, "el fitxer és buit / the file is empty")
+    header_line = text.splitlines()[0]
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    header = next(csv.reader([header_line], delimiter=delimiter))
+    # Idescat ends its header with a trailing delimiter: an unnamed, empty last column.
+    trailing_empty = bool(header) and header[-1] == ""
+    columns = [c.strip() for c in (header[:-1] if trailing_empty else header)]
+    _check_header(path, columns)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            header=0,
+            names=columns + (["__trailing"] if trailing_empty else []),
+            engine="c",
+            skip_blank_lines=False,
+            quoting=csv.QUOTE_MINIMAL,
+            doublequote=True,
+        )
+    except pd.errors.ParserError as exc:
+        raise SourceError(path.name, _parser_line(exc, lines_skipped), None, f"fila mal formada (nombre de camps o cometes) / malformed row (field count or quotes): {_first_line(exc)}") from None
+    if trailing_empty:
+        frame = frame.drop(columns="__trailing")
+    frame = frame.astype(object).where(frame.notna(), None)
+    # Row number as the user counts it: header is row 1 (after any title lines).
+    frame.insert(0, "_row", range(2 + lines_skipped, 2 + lines_skipped + len(frame)))
+    blank = frame[columns].isna().all(axis=1)
+    frame = frame[~blank].reset_index(drop=True)  # a blank line is not a record
+    return Table(path, frame, columns, "csv", encoding=encoding, delimiter=delimiter)
+
+
+def _parser_line(exc: Exception, offset: int) -> int | None:
+    import re
+
+    m = re.search(r"line (\d+)", str(exc))
+    return int(m.group(1)) + offset if m else None
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[-1][:200]
+
+
+def _check_header(path: Path, columns: list[str]) -> None:
+    seen: set[str] = set()
+    for i, name in enumerate(columns, start=1):
+        if not name:
+            raise SourceError(path.name, 1, None, f"la columna {i} no té nom / column {i} has no name")
+        if name in seen:
+            raise SourceError(path.name, 1, name, "columna duplicada / duplicated column")
+        seen.add(name)
+
+
+def _read_xlsx(path: Path) -> Table:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = sum(info.file_size for info in zf.infolist())
+            names = set(zf.namelist())
+    except zipfile.BadZipFile:
+        raise SourceError(path.name, None, None, "llibre Excel malmès / corrupt Excel workbook") from None
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise SourceError(path.name, None, None, f"el llibre descomprimit ocuparia {total // 2**20} MiB; massa gran o maliciós / the workbook would inflate to {total // 2**20} MiB: too large or hostile")
+    if "xl/workbook.xml" not in names:
+        raise SourceError(path.name, None, None, "el fitxer .xlsx no és un llibre Excel vàlid / not a valid Excel workbook")
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheet = book.get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own error types for broken parts
+        raise SourceError(path.name, None, None, f"llibre Excel il·legible / unreadable Excel workbook: {str(exc)[:200]}") from None
+    while rows and all(v in ("", None) for v in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise SourceError(path.name, None, None, "el full és buit / the sheet is empty")
+    first_row = 1
+    notes = []
+    if len(book.sheet_names) > 1:
+        notes.append(f"s'ha llegit només el primer full '{book.sheet_names[0]}' / only the first sheet was read")
+    header = [_xlsx_text(v) or "" for v in rows[0]]
+    while header and header[-1] == "":
+        header.pop()
+    columns = [c.strip() for c in header]
+    _check_header(path, columns)
+    width = len(columns)
+    body = []
+    for offset, values in enumerate(rows[1:], start=1):
+        cells = [_xlsx_text(v) for v in values]
+        extra = [c for c in cells[width:] if c is not None]
+        if extra:
+            raise SourceError(path.name, first_row + offset, None, f"hi ha valors fora de les columnes amb capçalera / values beyond the headed columns: {extra[0][:50]!r}")
+        cells = (cells + [None] * width)[:width]
+        if all(c is None for c in cells):
+            continue  # a blank spreadsheet row is not a record
+        body.append([first_row + offset, *cells])
+    frame = pd.DataFrame(body, columns=["_row", *columns], dtype=object)
+    if frame.empty:
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in ["_row", *columns]})
+    return Table(path, frame, columns, "xlsx", notes=notes)
+
+
+def _xlsx_text(value) -> str | None:
+    """A cell as the text a person typed: integral floats lose their '.0'; dates are ISO."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, (dt.date, int)):
+        return str(value) if isinstance(value, int) else value.isoformat()
+    return str(value)
