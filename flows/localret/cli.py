@@ -1,0 +1,153 @@
+"""The `localret` command. Exit codes: 0 done, 1 invalid sources (nothing published),
+2 usage error, 3 could not write the output, 4 a dataset declaration is broken,
+5 another run holds the output, 6 verification found a mismatch, 70 unexpected failure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from localret import paths
+from localret.errors import InvalidSources, LocalretError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Pipeline de dades obertes del Consorci Localret / Consorci Localret's open-data pipeline.")
+console = Console(stderr=False, highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+SourcesOpt = Annotated[Path, typer.Option("--sources", help="Carpeta de fonts / sources folder (default: the bundled sample)")]
+OutOpt = Annotated[Path, typer.Option("--out", help="Carpeta publicada / published folder")]
+StateOpt = Annotated[Path, typer.Option("--state", help="Arxiu privat d'entrades i registres d'execució / private archive of inputs and run records (never inside --out)")]
+
+
+def _as_of(value: Optional[str]) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' no és una data AAAA-MM-DD / is not a YYYY-MM-DD date", param_hint="--as-of") from None
+
+
+@app.command()
+def publish(
+    sources: SourcesOpt = paths.SAMPLE_SOURCES,
+    out: OutOpt = paths.DEFAULT_OUT,
+    state: StateOpt = Path("var/localret"),
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Data de referència AAAA-MM-DD (default: today)")] = None,
+    base_url: Annotated[str, typer.Option("--base-url", help="URL base del lloc publicat / base URL of the published site")] = "https://dades.localret.cat/",
+    prefect: Annotated[bool, typer.Option("--prefect/--no-prefect", help="Executa com a flux de Prefect / run as a Prefect flow")] = True,
+):
+    """Valida les fonts i publica les dades / validate the sources and publish the datasets."""
+    from localret.pipeline import Options
+
+    opts = Options(sources.resolve(), out.resolve(), state.resolve(), _as_of(as_of), base_url)
+    _check_paths(opts)
+    if prefect:
+        from localret.flow import run_publish_flow
+
+        outcome = run_publish_flow(opts)
+    else:
+        from localret.pipeline import publish as run
+
+        outcome = run(opts)
+    _print_summary(opts, outcome)
+
+
+@app.command("validate")
+def validate_cmd(
+    sources: SourcesOpt = paths.SAMPLE_SOURCES,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Desa l'informe complet en JSON / save the full report as JSON")] = None,
+):
+    """Només comprova les fonts; no publica res / check the sources only; publishes nothing."""
+    from localret.pipeline import check, read_sources
+
+    if not sources.is_dir():
+        raise typer.BadParameter(f"{sources} no és una carpeta / is not a folder", param_hint="--sources")
+    with console.status("Llegint i validant / reading and validating..."):
+        src = read_sources(sources)
+        result = check(src)
+    if report:
+        report.write_text(result.to_json(), encoding="utf-8")
+    console.print(result.to_text(), markup=False)
+    for f in src.files.values():
+        console.print(f"  {f.path.name}: {f.rows} files/rows, {f.format}"
+                      + (f", {f.encoding}, '{f.delimiter}'" if f.format == "csv" else ""), markup=False)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command()
+def serve(
+    cron: Annotated[str, typer.Option("--cron", help="Horari cron / cron schedule, e.g. '0 3 * * *'")] = "0 3 * * *",
+    name: Annotated[str, typer.Option("--name", help="Nom del desplegament / deployment name")] = "nightly",
+    sources: SourcesOpt = paths.SAMPLE_SOURCES,
+    out: OutOpt = paths.DEFAULT_OUT,
+    state: StateOpt = Path("var/localret"),
+    base_url: Annotated[str, typer.Option("--base-url")] = "https://dades.localret.cat/",
+):
+    """Serveix el flux de publicació com a desplegament de Prefect amb horari /
+    serve the publish flow as a scheduled Prefect deployment (needs PREFECT_API_URL)."""
+    from localret.flow import serve_publish
+
+    try:
+        from cronsim import CronSim
+
+        CronSim(cron, dt.datetime.now())
+    except Exception:
+        raise typer.BadParameter(f"expressió cron no vàlida / invalid cron expression: {cron!r}", param_hint="--cron") from None
+    serve_publish(name=name, cron=cron, sources=sources.resolve(), out=out.resolve(), state=state.resolve(), base_url=base_url)
+
+
+def _check_paths(opts) -> None:
+    if opts.state == opts.out or opts.state.is_relative_to(opts.out):
+        raise typer.BadParameter("--state no pot ser dins de --out: conté dades privades / --state cannot be inside --out: it holds private data", param_hint="--state")
+    if not opts.sources.is_dir():
+        raise typer.BadParameter(f"{opts.sources} no és una carpeta / is not a folder", param_hint="--sources")
+
+
+def _print_summary(opts, outcome) -> None:
+    console.print(outcome.report.summary_line(), markup=False)
+    for r in outcome.results:
+        if r.released:
+            console.print(f"  PUBLICAT / PUBLISHED {r.dataset} {r.version} ({r.bump}): {r.summary}", markup=False)
+        else:
+            console.print(f"  sense canvis / unchanged {r.dataset} {r.version}", markup=False)
+    rows = sum(sum(r.rows.values()) for r in outcome.results)
+    console.print(f"Llegit / read: {', '.join(i['file'] for i in outcome.inputs)}; {rows} files publicades / rows in "
+                  f"{len(outcome.results)} datasets; {len(outcome.published)} versions noves / new releases.", markup=False)
+    console.print(f"On mirar / where to look: {opts.out}/index.html  ·  {opts.out}/<dataset>/latest/", markup=False)
+
+
+def main() -> None:
+    try:
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except InvalidSources as exc:
+        console.print(exc.report.to_text(), markup=False)
+        err.print("No s'ha publicat res / nothing was published.", markup=False)
+        sys.exit(1)
+    except LocalretError as exc:
+        err.print(f"ERROR: {exc}", markup=False)
+        err.print("No s'ha publicat res de nou; les versions anteriors són intactes / nothing new was published; earlier releases are intact.", markup=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("Interromput / interrupted.", markup=False)
+        sys.exit(130)
+    except Exception as exc:  # usage errors and anything unforeseen
+        from typer._click.exceptions import ClickException
+
+        if isinstance(exc, ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        log = Path("localret-error.log")
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        err.print(f"ERROR inesperat / unexpected error: {type(exc).__name__}: {str(exc)[:300]} (detall / details: {log.resolve()})", markup=False)
+        sys.exit(70)

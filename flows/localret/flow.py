@@ -1,0 +1,104 @@
+"""The publish flow: each stage of pipeline.py as a Prefect task, with retries where I/O can
+fail, and the validation report and publication summary left as artifacts."""
+
+from __future__ import annotations
+
+import os
+
+# Offline and quiet (docs/PREFECT.md): set before Prefect is imported; an operator's own
+# environment wins.
+for _key, _value in {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    "PREFECT_LOGGING_TO_API_ENABLED": "false",
+    "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+    "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_UI_ENABLED": "false",
+}.items():
+    os.environ.setdefault(_key, _value)
+
+import datetime as dt  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from prefect import flow, task  # noqa: E402
+from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings  # noqa: E402
+
+from localret import pipeline, provenance  # noqa: E402
+from localret.errors import InvalidSources  # noqa: E402
+
+# Sources may sit on a network share; the output on object storage: retry those steps.
+IO_RETRIES = dict(retries=2, retry_delay_seconds=2)
+
+
+@task(name="ingest", cache_policy=NO_CACHE, **IO_RETRIES)
+def ingest_task(folder: Path):
+    return pipeline.read_sources(folder)
+
+
+@task(name="validate", cache_policy=NO_CACHE)
+def validate_task(sources):
+    report = pipeline.check(sources)
+    create_markdown_artifact(key="validation-report", markdown=report.to_markdown(),
+                             description="Informe de validació / validation report")
+    return report
+
+
+@task(name="archive-inputs", cache_policy=NO_CACHE, **IO_RETRIES)
+def archive_task(sources, state: Path):
+    return provenance.archive_inputs(sources, state)
+
+
+@task(name="build", cache_policy=NO_CACHE)
+def build_task(sources, as_of: dt.date):
+    return pipeline.build_datasets(sources, as_of)
+
+
+@task(name="release", cache_policy=NO_CACHE)
+def release_task(sources, datasets, opts: pipeline.Options, inputs):
+    return pipeline.release_all(sources, datasets, opts, inputs)
+
+
+@task(name="database", cache_policy=NO_CACHE, **IO_RETRIES)
+def database_task(out: Path, datasets):
+    return pipeline.write_database(out, datasets)
+
+
+@flow(name="localret-publish", log_prints=False)
+def publish_flow(sources: str, out: str, state: str, as_of: str | None = None,
+                 base_url: str = "https://dades.localret.cat/") -> pipeline.Outcome:
+    """Plain parameters, so that a scheduled deployment can carry them; as_of None = today."""
+    opts = pipeline.Options(Path(sources), Path(out), Path(state),
+                            dt.date.fromisoformat(as_of) if as_of else dt.date.today(), base_url)
+    run_id = provenance.new_run_id()
+    sources = ingest_task(opts.sources)
+    report = validate_task(sources)
+    outcome = pipeline.Outcome(run_id, report)
+    if not report.ok:
+        raise InvalidSources(report)
+    outcome.inputs = archive_task(sources, opts.state)
+    datasets = build_task(sources, opts.as_of)
+    outcome.results = release_task(sources, datasets, opts, outcome.inputs)
+    if outcome.published or not (opts.out / "localret.duckdb").exists():
+        database_task(opts.out, datasets)
+    create_table_artifact(
+        key="publication-summary",
+        table=[{"dataset": r.dataset, "version": r.version, "new": r.released, "bump": r.bump,
+                "rows": sum(r.rows.values()), "summary": r.summary} for r in outcome.results],
+        description="Publicació / publication",
+    )
+    return outcome
+
+
+def run_publish_flow(opts: pipeline.Options) -> pipeline.Outcome:
+    # The heartbeat thread costs ~1 s at the end of every run and only serves a live UI.
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        return publish_flow(str(opts.sources), str(opts.out), str(opts.state), opts.as_of.isoformat(), opts.base_url)
+
+
+def serve_publish(*, name: str, cron: str, sources: Path, out: Path, state: Path, base_url: str) -> None:
+    parameters = {"sources": str(sources), "out": str(out), "state": str(state), "as_of": None, "base_url": base_url}
+    publish_flow.serve(name=name, cron=cron, parameters=parameters, pause_on_shutdown=False)

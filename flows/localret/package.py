@@ -1,0 +1,132 @@
+"""Stage 4a: write a built dataset's files (CSV, Parquet) into a folder and describe them as a
+Frictionless Data Package. Files are written byte-reproducibly: same data, same bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from localret.build import BuiltDataset, BuiltResource, order_by, schema_hash
+
+LICENSE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
+           "path": "https://creativecommons.org/licenses/by/4.0/"}
+PUBLISHER = "Consorci Localret"
+FORMATS = {
+    "csv": {"format": "csv", "mediatype": "text/csv", "encoding": "utf-8"},
+    "parquet": {"format": "parquet", "mediatype": "application/vnd.apache.parquet"},
+}
+
+
+@dataclass
+class WrittenFile:
+    path: str  # relative to the release folder
+    bytes: int
+    sha256: str
+
+
+def file_digest(path: Path) -> tuple[int, str]:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return path.stat().st_size, h.hexdigest()
+
+
+def write_tables(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, folder: Path) -> dict[str, dict[str, WrittenFile]]:
+    """Every resource as canonical CSV (RFC 4180, UTF-8, ISO dates, decimal point, rows in
+    key order) and Parquet (real types). Returns {resource: {format: file}}."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for res in dataset.resources:
+        spec = res.spec
+        select = f"SELECT * FROM {spec.table} ORDER BY {order_by(spec)}"
+        csv_path, pq_path = folder / f"{spec.name}.csv", folder / f"{spec.name}.parquet"
+        con.execute(f"COPY ({select}) TO '{csv_path}' (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', "
+                    "ESCAPE '\"', DATEFORMAT '%Y-%m-%d', NEW_LINE '\\n')")
+        con.execute(f"COPY ({select}) TO '{pq_path}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)")
+        out[spec.name] = {fmt: WrittenFile(p.name, *file_digest(p)) for fmt, p in (("csv", csv_path), ("parquet", pq_path))}
+    return out
+
+
+def content_hashes(files: dict[str, dict[str, WrittenFile]], dataset: BuiltDataset) -> dict[str, str]:
+    """Per table: the canonical CSV's hash and its schema's, so that a re-export in another
+    encoding or row order is no change, and a schema change is one."""
+    return {res.spec.name: hashlib.sha256(f"{files[res.spec.name]['csv'].sha256}:{schema_hash(res.spec.schema)}".encode()).hexdigest()
+            for res in dataset.resources}
+
+
+def datapackage(dataset: BuiltDataset, files: dict[str, dict[str, WrittenFile]], *, version: str,
+                created: dt.datetime, inputs: list[dict], illustrative: bool, register_meta: dict,
+                extra_files: list[WrittenFile] = ()) -> dict:
+    spec = dataset.spec
+    title = spec.text("title")
+    description = spec.text("description")
+    if illustrative:
+        title = f"{title} (MOSTRA IL·LUSTRATIVA)"
+        description = ("DADES D'EXEMPLE IL·LUSTRATIVES, generades; no són registres reals del Consorci. "
+                       + description)
+    resources = []
+    for res in dataset.resources:
+        resources.append(_resource(res, files[res.spec.name]["csv"], "csv", res.spec.name))
+    for res in dataset.resources:
+        resources.append(_resource(res, files[res.spec.name]["parquet"], "parquet", f"{res.spec.name}-parquet"))
+    package = {
+        "profile": "data-package",
+        "name": spec.name,
+        "title": title,
+        "description": description,
+        "version": version,
+        "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "localret:data_referencia": dataset.as_of.isoformat() if dataset.as_of else None,
+        "localret:illustrative": illustrative,
+        "localret:translations": {
+            lang: {"title": spec.text("title", lang), "description": spec.text("description", lang)} for lang in ("es", "en")
+        },
+        "keywords": spec.meta["keywords"]["ca"],
+        "licenses": [LICENSE],
+        "contributors": [{"title": PUBLISHER, "role": "publisher"}],
+        "sources": [
+            {"title": f"{PUBLISHER}: exportacions internes / internal exports", "localret:inputs": inputs},
+            {"title": register_meta.get("font", "Font: Idescat") + " — registre de municipis i població "
+                      f"{register_meta.get('any_poblacio')}", "path": "https://www.idescat.cat/"},
+        ],
+        "resources": resources,
+    }
+    if extra_files:
+        package["localret:files"] = [{"path": f.path, "bytes": f.bytes, "hash": f"sha256:{f.sha256}"} for f in extra_files]
+    return package
+
+
+def _resource(res: BuiltResource, file: WrittenFile, fmt: str, name: str) -> dict:
+    spec = res.spec
+    descriptor = {
+        "name": name,
+        "path": file.path,
+        "title": spec.schema.descriptor.get("title", spec.name),
+        "description": spec.schema.descriptor.get("description", ""),
+        "profile": "tabular-data-resource",
+        **FORMATS[fmt],
+        **_integrity(file, fmt),
+        "localret:rows": res.rows,
+        "schema": spec.schema.frictionless(),
+    }
+    if fmt == "csv":
+        descriptor["dialect"] = {"delimiter": ",", "quoteChar": '"', "header": True}
+    return descriptor
+
+
+def _integrity(file: WrittenFile, fmt: str) -> dict:
+    """frictionless checks bytes and hash of text files only; for Parquet it cannot count
+    bytes, so they are recorded under the project's own keys (checked by `localret verify`)."""
+    if fmt == "parquet":
+        return {"localret:bytes": file.bytes, "localret:hash": f"sha256:{file.sha256}"}
+    return {"bytes": file.bytes, "hash": f"sha256:{file.sha256}"}
+
+
+def write_json(path: Path, data: dict | list) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n", encoding="utf-8")

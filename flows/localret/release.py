@@ -1,0 +1,165 @@
+"""Stage 4b: turn a built dataset into an immutable, versioned release.
+
+Layout under <out>/<dataset>/: <version>/ (never rewritten), latest/ (a plain copy of the
+newest release), versions.json (every release). No change, no release: the decision is made
+from content hashes of canonical tables, so the calendar or a re-export is not a change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from localret import changelog, diff, package
+from localret.build import BuiltDataset
+from localret.errors import PublishError
+from localret.fsutil import atomic_write_text, fsync_tree, replace_dir
+
+
+@dataclass
+class ReleaseResult:
+    dataset: str
+    version: str | None  # None: nothing changed, nothing published
+    previous: str | None
+    bump: str
+    rows: dict[str, int]
+    summary: str
+    changes: dict = field(default_factory=dict)
+    folder: Path | None = None
+
+    @property
+    def released(self) -> bool:
+        return self.version is not None and self.version != self.previous
+
+
+def structure(s) -> dict:
+    """What a schema change means for users: names, order, types, formats, constraints, keys.
+    Titles, descriptions and examples are descriptive metadata (a PATCH at most)."""
+    return {
+        "fields": [{k: v for k, v in f.items() if k not in ("title", "description", "example")} for f in s.descriptor["fields"]],
+        "primaryKey": s.primary_key,
+        "foreignKeys": s.foreign_keys,
+    }
+
+
+def _sha(data) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def table_hashes(dataset: BuiltDataset, files) -> dict[str, str]:
+    return {r.spec.name: _sha([files[r.spec.name]["csv"].sha256, structure(r.spec.schema)]) for r in dataset.resources}
+
+
+def metadata_hash(dataset: BuiltDataset, illustrative: bool) -> str:
+    return _sha([dataset.spec.meta, [r.spec.schema.descriptor for r in dataset.resources], illustrative])
+
+
+def read_versions(out: Path, name: str) -> list[dict]:
+    path = out / name / "versions.json"
+    if not path.exists():
+        return []
+    return json.loads(path.read_text(encoding="utf-8"))["versions"]
+
+
+def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: Path, staging: Path, *,
+                    inputs: list[dict], illustrative: bool, register_meta: dict,
+                    extra_writers=()) -> ReleaseResult:
+    name = dataset.name
+    stage = staging / name
+    if stage.exists():
+        shutil.rmtree(stage)
+    files = package.write_tables(con, dataset, stage)
+    hashes = table_hashes(dataset, files)
+    meta_hash = metadata_hash(dataset, illustrative)
+    history = read_versions(out, name)
+    last = history[-1] if history else None
+    rows = {r.spec.name: r.rows for r in dataset.resources}
+    if last and last["tables"] == hashes and last["metadata_hash"] == meta_hash:
+        shutil.rmtree(stage)
+        return ReleaseResult(name, last["version"], last["version"], "none", rows,
+                             "sense canvis / no change", folder=out / name / last["version"])
+
+    diffs = _diffs(con, dataset, out / name / last["version"] if last else None, stage, last)
+    bump = max([d.bump for d in diffs] + [diff.NONE])
+    if last and bump == diff.NONE:
+        bump = diff.PATCH  # only descriptive metadata (or formatting) changed
+    version = diff.bump_version(last["version"] if last else None, bump)
+    created = dt.datetime.combine(dataset.as_of, dt.time(), tzinfo=dt.timezone.utc)
+    changes = changelog.changes(dataset, diffs, version, last["version"] if last else None, created.date())
+    package.write_json(stage / "changes.json", changes)
+    (stage / "CHANGES.md").write_text(changelog.markdown(changes), encoding="utf-8")
+    extra = []
+    for writer in extra_writers:  # XLSX, README...: written before datapackage.json lists them
+        extra.extend(writer(con, dataset, stage, version=version, changes=changes, illustrative=illustrative))
+    extra_files = [package.WrittenFile(p, *package.file_digest(stage / p)) for p in ["CHANGES.md", "changes.json", *extra]]
+    dp = package.datapackage(dataset, files, version=version, created=created, inputs=inputs,
+                             illustrative=illustrative, register_meta=register_meta, extra_files=extra_files)
+    package.write_json(stage / "datapackage.json", dp)
+    summary = changes["summary"]["ca"]
+    entry = {
+        "version": version, "date": created.date().isoformat(), "created": dp["created"],
+        "data_referencia": dataset.as_of.isoformat(), "bump": diff.BUMP_NAMES[bump] if last else "initial",
+        "rows": rows, "hash": _sha(hashes), "tables": hashes, "metadata_hash": meta_hash,
+        "summary": summary, "summary_i18n": changes["summary"], "inputs": [i["sha256"] for i in inputs],
+    }
+    folder = publish_release(out, name, stage, version, history + [entry])
+    return ReleaseResult(name, version, last["version"] if last else None, entry["bump"], rows, summary, changes, folder)
+
+
+def _diffs(con, dataset: BuiltDataset, prev: Path | None, stage: Path, last: dict | None) -> list[diff.TableDiff]:
+    if prev is None:
+        return [diff.diff_table(con, r.spec.name, None, stage / f"{r.spec.name}.csv", r.spec.schema.primary_key, False)
+                for r in dataset.resources]
+    prev_package = json.loads((prev / "datapackage.json").read_text(encoding="utf-8"))
+    prev_structure = {r["name"]: r.get("schema") for r in prev_package["resources"]}
+    out = []
+    for r in dataset.resources:
+        old = prev / f"{r.spec.name}.csv"
+        changed = r.spec.name in prev_structure and _structure_of(prev_structure[r.spec.name]) != _sha(structure(r.spec.schema))
+        out.append(diff.diff_table(con, r.spec.name, old if old.exists() else None, stage / f"{r.spec.name}.csv",
+                                   r.spec.schema.primary_key, changed))
+    for gone in set(last["tables"]) - {r.spec.name for r in dataset.resources}:
+        out.append(diff.diff_table(con, gone, prev / f"{gone}.csv", None, [], True))
+    return out
+
+
+def _structure_of(descriptor: dict) -> str:
+    from localret.schema import Schema
+
+    return _sha(structure(Schema("x", descriptor)))
+
+
+def publish_release(out: Path, name: str, stage: Path, version: str, versions: list[dict]) -> Path:
+    """Make the release visible all at once: the version folder by one rename, then latest/
+    (a full copy, swapped in by renames), then versions.json (replaced atomically)."""
+    home = out / name
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / version
+    if target.exists():
+        raise PublishError(f"{target}: la versió ja existeix i és immutable / the version already exists and is immutable")
+    latest_stage = stage.parent / f"{name}.latest"
+    if latest_stage.exists():
+        shutil.rmtree(latest_stage)
+    shutil.copytree(stage, latest_stage)
+    fsync_tree(stage)
+    fsync_tree(latest_stage)
+    os.rename(stage, target)
+    _fsync_dir(home)
+    replace_dir(latest_stage, home / "latest")
+    atomic_write_text(home / "versions.json", json.dumps({"dataset": name, "versions": versions}, ensure_ascii=False, indent=2) + "\n")
+    return target
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,86 @@
+"""Frictionless Table Schemas of schemas/: the input contract and the published tables."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from localret import paths
+
+SOURCE_NAMES = ("membres", "contractes", "adhesions", "convenis", "convenis_parts")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    descriptor: dict
+
+    @property
+    def constraints(self) -> dict:
+        return self.descriptor.get("constraints", {})
+
+    @property
+    def private(self) -> bool:
+        return bool(self.descriptor.get("private"))
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        return tuple(self.descriptor.get("checks", ()))
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str
+    descriptor: dict
+
+    @property
+    def fields(self) -> list[Field]:
+        return [Field(f["name"], f.get("type", "string"), f) for f in self.descriptor["fields"]]
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f["name"] for f in self.descriptor["fields"]]
+
+    @property
+    def public_fields(self) -> list[Field]:
+        return [f for f in self.fields if not f.private]
+
+    @property
+    def private_fields(self) -> list[Field]:
+        return [f for f in self.fields if f.private]
+
+    @property
+    def primary_key(self) -> list[str]:
+        pk = self.descriptor.get("primaryKey", [])
+        return [pk] if isinstance(pk, str) else list(pk)
+
+    @property
+    def foreign_keys(self) -> list[dict]:
+        return self.descriptor.get("foreignKeys", [])
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+    def frictionless(self) -> dict:
+        """The descriptor without the project's own properties, for publication."""
+        out = {k: v for k, v in self.descriptor.items() if k not in ("name", "title", "description")}
+        out["fields"] = [{k: v for k, v in f.items() if k not in ("checks", "private")} for f in self.descriptor["fields"]]
+        return out
+
+
+def load(path: Path) -> Schema:
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    return Schema(descriptor.get("name", path.stem), descriptor)
+
+
+@cache
+def source_schema(name: str) -> Schema:
+    return load(paths.SOURCE_SCHEMAS / f"{name}.json")
+
+
+@cache
+def published_schema(name: str) -> Schema:
+    return load(paths.SCHEMAS / f"{name}.json")

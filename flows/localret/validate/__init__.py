@@ -1,0 +1,69 @@
+"""Stage 2: check the raw tables against the input contract and the domain rules, and build
+the typed tables (src_<name>, public fields only) that the build stage reads."""
+
+from __future__ import annotations
+
+from localret import schema
+from localret.ingest import Sources
+from localret.validate import field_rules, table_rules  # noqa: F401  (they register the rules)
+from localret.validate.report import DETAIL_LIMIT, Finding, Report, clip
+from localret.validate.rules import FIELD_RULES, TABLE_RULES, Context
+from localret.validate.sqltypes import quote, typed
+
+
+def validate(sources: Sources) -> Report:
+    report = Report(files=[f.describe() for f in sources.files.values()], notes=list(sources.notes))
+    for problem in sources.problems:
+        report.add(Finding(problem.file, problem.row, problem.field, None, "fitxer-illegible", "error", problem.reason, ""))
+    loaded = frozenset(sources.files)
+    contexts = {}
+    for name in schema.SOURCE_NAMES:
+        if name not in loaded:
+            continue
+        ctx = Context(name, schema.source_schema(name), sources.files[name].decimal_comma, loaded)
+        contexts[name] = ctx
+        build_typed_table(sources.con, ctx)
+    for name, ctx in contexts.items():
+        _run_field_rules(sources, ctx, report)
+    for rule in TABLE_RULES:
+        if all(t in loaded for t in rule.needs) and rule.applies(contexts[rule.table]):
+            _collect(sources, report, rule.table, rule.sql(contexts[rule.table]),
+                     lambda _f, r=rule: (r.code, r.severity, r.message, r.field))
+    return report
+
+
+def build_typed_table(con, ctx: Context) -> None:
+    """src_<name>: the row number and every public field in its schema type. Private fields
+    stop here: no later stage can read them, so none can publish them."""
+    cols = ["_row"] + [f'{typed(f, f.name, ctx.decimal_comma)} AS "{f.name}"' for f in ctx.schema.public_fields]
+    con.execute(f"CREATE OR REPLACE TABLE src_{ctx.table} AS SELECT {', '.join(cols)} FROM raw_{ctx.table}")
+
+
+def _run_field_rules(sources: Sources, ctx: Context, report: Report) -> None:
+    parts = []
+    rules = {}
+    for field in ctx.schema.fields:
+        for rule in FIELD_RULES:
+            if rule.applies(field):
+                key = f"{rule.code}:{field.name}"
+                rules[key] = (rule, field)
+                value = "NULL" if field.private or rule.hide_value else f'"{field.name}"'
+                parts.append(f"SELECT _row, {quote(key)} AS k, CAST({value} AS VARCHAR) AS value "
+                             f"FROM raw_{ctx.table} WHERE {rule.predicate(field, ctx)}")
+    if not parts:
+        return
+    sql = " UNION ALL ".join(parts)
+    _collect(sources, report, ctx.table, sql, lambda k: (rules[k][0].code, rules[k][0].severity, rules[k][0].message(rules[k][1]), rules[k][1].name), keyed=True)
+
+
+def _collect(sources: Sources, report: Report, table: str, sql: str, describe, keyed: bool = False) -> None:
+    key = "k" if keyed else "''"
+    rows = sources.con.execute(f"""
+        WITH hits AS ({sql})
+        SELECT _row, {key} AS k, value, count(*) OVER (PARTITION BY {key}) AS n FROM hits
+        QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _row) <= {DETAIL_LIMIT}
+        ORDER BY _row""").fetchall()
+    file = sources.file_label(table)
+    for row, k, value, n in rows:
+        code, severity, (ca, en), field = describe(k)
+        report.add(Finding(file, row, field, clip(value), code, severity, ca, en), total=n)

@@ -1,0 +1,122 @@
+"""Rules that look at one field at a time, driven by the Table Schema of each source."""
+
+from __future__ import annotations
+
+from localret.validate.rules import ERROR, WARNING, FieldRule, field_rule, fixed
+from localret.validate.sqltypes import quote, typed
+
+TYPE_NAMES = {
+    "date": ("una data (dd/mm/aaaa o AAAA-MM-DD)", "a date (dd/mm/yyyy or YYYY-MM-DD)"),
+    "integer": ("un nombre enter", "an integer"),
+    "number": ("un nombre", "a number"),
+    "boolean": ("sí o no", "yes or no"),
+}
+
+# Personal data that hides in free text (DOMAIN.md §7-8): e-mails, phone numbers, DNI/NIE.
+EMAIL_RE = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"
+PHONE_RE = r"(^|[^0-9])(\+34[ .]?)?[6789][0-9]{2}([ .-]?[0-9]{2,3}){3}([^0-9]|$)"
+DNI_RE = r"(^|[^A-Za-z0-9])([0-9]{8}|[XYZ][0-9]{7})[-]?[A-Za-z]([^A-Za-z0-9]|$)"
+
+
+def _raw(field, ctx):
+    return f'"{field.name}"'
+
+
+type_rule = field_rule(FieldRule(
+    code="tipus-incorrecte",
+    severity=ERROR,
+    message=lambda f: (f"el valor no és {TYPE_NAMES[f.type][0]}", f"the value is not {TYPE_NAMES[f.type][1]}"),
+    applies=lambda f: f.type in TYPE_NAMES,
+    predicate=lambda f, ctx: f"{_raw(f, ctx)} IS NOT NULL AND ({typed(f, f.name, ctx.decimal_comma)}) IS NULL",
+))
+
+required_rule = field_rule(FieldRule(
+    code="valor-obligatori",
+    severity=ERROR,
+    message=fixed("falta un valor obligatori", "a required value is missing"),
+    applies=lambda f: bool(f.constraints.get("required")),
+    predicate=lambda f, ctx: f"{_raw(f, ctx)} IS NULL",
+))
+
+enum_rule = field_rule(FieldRule(
+    code="valor-no-admes",
+    severity=ERROR,
+    message=lambda f: (f"valor no admès; els admesos són: {', '.join(f.constraints['enum'])}",
+                       f"value not allowed; allowed: {', '.join(f.constraints['enum'])}"),
+    applies=lambda f: "enum" in f.constraints,
+    predicate=lambda f, ctx: f"{_raw(f, ctx)} NOT IN ({', '.join(quote(v) for v in f.constraints['enum'])})",
+))
+
+pattern_rule = field_rule(FieldRule(
+    code="format-incorrecte",
+    severity=ERROR,
+    message=lambda f: (f"el valor no té el format esperat ({f.constraints['pattern']})",
+                       f"the value does not match the expected format ({f.constraints['pattern']})"),
+    applies=lambda f: "pattern" in f.constraints,
+    predicate=lambda f, ctx: f"NOT regexp_full_match({_raw(f, ctx)}, {quote(f.constraints['pattern'])})",
+))
+
+max_length_rule = field_rule(FieldRule(
+    code="massa-llarg",
+    severity=ERROR,
+    message=lambda f: (f"el text supera els {f.constraints['maxLength']} caràcters",
+                       f"the text is longer than {f.constraints['maxLength']} characters"),
+    applies=lambda f: "maxLength" in f.constraints,
+    predicate=lambda f, ctx: f"length({_raw(f, ctx)}) > {int(f.constraints['maxLength'])}",
+))
+
+minimum_rule = field_rule(FieldRule(
+    code="valor-massa-petit",
+    severity=ERROR,
+    message=lambda f: (f"el valor ha de ser com a mínim {f.constraints['minimum']}",
+                       f"the value must be at least {f.constraints['minimum']}"),
+    applies=lambda f: "minimum" in f.constraints and f.type in ("integer", "number"),
+    predicate=lambda f, ctx: f"({typed(f, f.name, ctx.decimal_comma)}) < {f.constraints['minimum']}",
+))
+
+codi_ens_rule = field_rule(FieldRule(
+    code="codi-ens-digit-control",
+    severity=ERROR,
+    message=fixed("el dígit de control (6è) del codi d'ens no quadra amb les 5 primeres xifres",
+                  "the control digit (6th) of the local-body code does not match its first 5 digits"),
+    applies=lambda f: "codi_ens" in f.checks,
+    predicate=lambda f, ctx: f"regexp_full_match({_raw(f, ctx)}, '[0-9]{{10}}') AND NOT lr_codi_ens_prefix_ok({_raw(f, ctx)})",
+))
+
+codi_ens_suffix_rule = field_rule(FieldRule(
+    code="codi-ens-digit-final",
+    severity=WARNING,  # the rule for digit 10 is only known empirically (DOMAIN.md §5)
+    message=fixed("el 10è dígit del codi d'ens no segueix la regla observada (avís: regla empírica)",
+                  "digit 10 of the local-body code breaks the observed rule (warning: empirical rule)"),
+    applies=lambda f: "codi_ens" in f.checks,
+    predicate=lambda f, ctx: (f"regexp_full_match({_raw(f, ctx)}, '[0-9]{{10}}') AND lr_codi_ens_prefix_ok({_raw(f, ctx)}) "
+                              f"AND NOT lr_codi_ens_suffix_ok({_raw(f, ctx)})"),
+))
+
+nif_rule = field_rule(FieldRule(
+    code="nif-incorrecte",
+    severity=ERROR,
+    message=fixed("el NIF no és vàlid (lletra, 7 xifres i control)", "the NIF is not valid (letter, 7 digits and control)"),
+    applies=lambda f: "nif" in f.checks,
+    predicate=lambda f, ctx: f"NOT lr_valid_nif({_raw(f, ctx)})",
+))
+
+personal_data_rule = field_rule(FieldRule(
+    code="dades-personals",
+    severity=ERROR,
+    message=fixed("el text publicable sembla contenir dades personals (correu, telèfon o DNI/NIE)",
+                  "published free text seems to contain personal data (e-mail, phone or DNI/NIE)"),
+    applies=lambda f: "no_personal_data" in f.checks,
+    hide_value=True,
+    predicate=lambda f, ctx: (f"regexp_matches({_raw(f, ctx)}, {quote(EMAIL_RE)}) OR regexp_matches({_raw(f, ctx)}, {quote(PHONE_RE)}) "
+                              f"OR regexp_matches({_raw(f, ctx)}, {quote(DNI_RE)})"),
+))
+
+formula_rule = field_rule(FieldRule(
+    code="possible-formula",
+    severity=ERROR,
+    message=fixed("el text comença per = + - o @ i un full de càlcul el podria executar com a fórmula",
+                  "the text starts with = + - or @ and a spreadsheet could run it as a formula"),
+    applies=lambda f: f.type == "string" and not f.private,
+    predicate=lambda f, ctx: f"regexp_matches({_raw(f, ctx)}, '^[=+@-]') AND NOT regexp_full_match({_raw(f, ctx)}, '-?[0-9]+([.,][0-9]+)?')",
+))

@@ -1,0 +1,71 @@
+"""The registry of validation rules.
+
+Each rule is a small named unit: a code, a severity, a plain message in Catalan and English,
+and a vectorised predicate in SQL. Field rules apply to every field whose schema asks for
+them; table rules check relations between fields, rows and files. The project's own rules
+are registered exactly as any later rule would be (see field_rules.py and table_rules.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from localret.schema import Field, Schema
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a predicate may know about the table it checks."""
+
+    table: str  # contract name, e.g. "membres"
+    schema: Schema
+    decimal_comma: bool
+    tables: frozenset[str]  # names of the tables that loaded (others are skipped)
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    code: str
+    severity: str
+    message: Callable[[Field], tuple[str, str]]  # (català, English)
+    applies: Callable[[Field], bool]
+    # SQL boolean over the raw text column `v` (and typed `t` where useful): true = a problem.
+    predicate: Callable[[Field, Context], str]
+    # The report never repeats a value this rule suspects of being personal data.
+    hide_value: bool = False
+
+
+@dataclass(frozen=True)
+class TableRule:
+    code: str
+    severity: str
+    message: tuple[str, str]
+    table: str
+    field: str
+    # SQL returning (_row, value) of the offending rows; reads src_<name> typed tables and
+    # raw_<name> text tables. `needs` lists every table it reads.
+    sql: Callable[[Context], str]
+    needs: tuple[str, ...] = ()
+    applies: Callable[[Context], bool] = lambda ctx: True
+
+
+FIELD_RULES: list[FieldRule] = []
+TABLE_RULES: list[TableRule] = []
+
+
+def field_rule(rule: FieldRule) -> FieldRule:
+    FIELD_RULES.append(rule)
+    return rule
+
+
+def table_rule(rule: TableRule) -> TableRule:
+    TABLE_RULES.append(rule)
+    return rule
+
+
+def fixed(ca: str, en: str) -> Callable[[Field], tuple[str, str]]:
+    return lambda field: (ca, en)

@@ -1,0 +1,46 @@
+"""How each Table Schema type is read from source text, as DuckDB expressions.
+
+One place, used both to find values that do not parse (the `type` rule) and to build the
+typed tables the later stages read, so the two can never disagree."""
+
+from __future__ import annotations
+
+from localret.schema import Field
+
+TRUE_VALUES = ["true"]
+FALSE_VALUES = ["false"]
+# Dates come as dd/mm/yyyy (Catalan exports) or ISO 8601; 31/02 parses as neither.
+DATE = "CAST(coalesce(try_strptime({v}, '%d/%m/%Y'), try_strptime({v}, '%Y-%m-%d')) AS DATE)"
+INTEGER = "CASE WHEN regexp_full_match({v}, '-?[0-9]{{1,18}}') THEN CAST({v} AS BIGINT) END"
+NUMBER_POINT = "CASE WHEN regexp_full_match({v}, '-?[0-9]+([.][0-9]+)?') THEN CAST({v} AS DOUBLE) END"
+# Catalan locale: '.' groups thousands, ',' marks decimals. '1234.56' is refused rather than
+# read as 123456 (the trap frictionless falls into with decimalChar ',').
+NUMBER_COMMA = (
+    "CASE WHEN regexp_full_match({v}, '-?([0-9]{{1,3}}([.][0-9]{{3}})+|[0-9]+)(,[0-9]+)?') "
+    "THEN CAST(replace(replace({v}, '.', ''), ',', '.') AS DOUBLE) END"
+)
+
+
+def typed(field: Field, column: str, decimal_comma: bool) -> str:
+    """The DuckDB expression that reads `column` as the field's type (NULL if it cannot)."""
+    v = f'"{column}"'
+    if field.type == "date":
+        return DATE.format(v=v)
+    if field.type == "integer":
+        return INTEGER.format(v=v)
+    if field.type == "number":
+        return (NUMBER_COMMA if decimal_comma else NUMBER_POINT).format(v=v)
+    if field.type == "boolean":
+        trues = field.descriptor.get("trueValues", TRUE_VALUES)
+        falses = field.descriptor.get("falseValues", FALSE_VALUES)
+        return (f"CASE WHEN {v} IN ({_list(trues)}) THEN true "
+                f"WHEN {v} IN ({_list(falses)}) THEN false END")
+    return v
+
+
+def _list(values: list[str]) -> str:
+    return ", ".join("'" + s.replace("'", "''") + "'" for s in values)
+
+
+def quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
