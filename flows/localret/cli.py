@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -125,6 +127,21 @@ def _print_summary(opts, outcome) -> None:
 
 
 def main() -> None:
+    # DuckDB's bindings report harmless "leaks" when the interpreter tears down objects that
+    # Prefect still holds; leave at once, after flushing, so operators see only our output.
+    try:
+        _main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    else:
+        code = 0
+    atexit._run_exitfuncs()  # stops Prefect's ephemeral server, flushes its logs
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _main() -> None:
     try:
         code = app(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)

@@ -16,9 +16,13 @@ from localret.build import BuiltDataset, BuiltResource, order_by, schema_hash
 LICENSE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
            "path": "https://creativecommons.org/licenses/by/4.0/"}
 PUBLISHER = "Consorci Localret"
-FORMATS = {
-    "csv": {"format": "csv", "mediatype": "text/csv", "encoding": "utf-8"},
-    "parquet": {"format": "parquet", "mediatype": "application/vnd.apache.parquet"},
+FORMATS = {"csv": {"format": "csv", "mediatype": "text/csv", "encoding": "utf-8"}}
+MEDIATYPES = {
+    "parquet": "application/vnd.apache.parquet",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "md": "text/markdown",
+    "json": "application/json",
+    "duckdb": "application/vnd.duckdb",
 }
 
 
@@ -70,11 +74,11 @@ def datapackage(dataset: BuiltDataset, files: dict[str, dict[str, WrittenFile]],
         title = f"{title} (MOSTRA IL·LUSTRATIVA)"
         description = ("DADES D'EXEMPLE IL·LUSTRATIVES, generades; no són registres reals del Consorci. "
                        + description)
-    resources = []
-    for res in dataset.resources:
-        resources.append(_resource(res, files[res.spec.name]["csv"], "csv", res.spec.name))
-    for res in dataset.resources:
-        resources.append(_resource(res, files[res.spec.name]["parquet"], "parquet", f"{res.spec.name}-parquet"))
+    resources = [_resource(res, files[res.spec.name]["csv"], "csv", res.spec.name) for res in dataset.resources]
+    # The same tables in Parquet: listed as files, not as resources, because frictionless
+    # reads Parquet nulls in number columns as NaN and then reports them as constraint errors.
+    others = [_file_entry(files[res.spec.name]["parquet"], "parquet", res.spec.name) for res in dataset.resources]
+    others += [_file_entry(f, f.path.rsplit(".", 1)[-1], None) for f in extra_files]
     package = {
         "profile": "data-package",
         "name": spec.name,
@@ -97,9 +101,16 @@ def datapackage(dataset: BuiltDataset, files: dict[str, dict[str, WrittenFile]],
         ],
         "resources": resources,
     }
-    if extra_files:
-        package["localret:files"] = [{"path": f.path, "bytes": f.bytes, "hash": f"sha256:{f.sha256}"} for f in extra_files]
+    package["localret:files"] = others
     return package
+
+
+def _file_entry(file: WrittenFile, fmt: str, resource: str | None) -> dict:
+    entry = {"path": file.path, "format": fmt, "mediatype": MEDIATYPES.get(fmt, "application/octet-stream"),
+             "bytes": file.bytes, "hash": f"sha256:{file.sha256}"}
+    if resource:
+        entry["resource"] = resource
+    return entry
 
 
 def _resource(res: BuiltResource, file: WrittenFile, fmt: str, name: str) -> dict:
@@ -111,21 +122,14 @@ def _resource(res: BuiltResource, file: WrittenFile, fmt: str, name: str) -> dic
         "description": spec.schema.descriptor.get("description", ""),
         "profile": "tabular-data-resource",
         **FORMATS[fmt],
-        **_integrity(file, fmt),
+        "bytes": file.bytes,
+        "hash": f"sha256:{file.sha256}",
         "localret:rows": res.rows,
         "schema": spec.schema.frictionless(),
     }
     if fmt == "csv":
         descriptor["dialect"] = {"delimiter": ",", "quoteChar": '"', "header": True}
     return descriptor
-
-
-def _integrity(file: WrittenFile, fmt: str) -> dict:
-    """frictionless checks bytes and hash of text files only; for Parquet it cannot count
-    bytes, so they are recorded under the project's own keys (checked by `localret verify`)."""
-    if fmt == "parquet":
-        return {"localret:bytes": file.bytes, "localret:hash": f"sha256:{file.sha256}"}
-    return {"bytes": file.bytes, "hash": f"sha256:{file.sha256}"}
 
 
 def write_json(path: Path, data: dict | list) -> None:
