@@ -71,30 +71,32 @@ def schema_hash(s: schema.Schema) -> str:
 
 
 @cache
-def load_specs(root: Path = paths.DATASETS) -> tuple[DatasetSpec, ...]:
+def load_specs(project: Path = paths.ROOT) -> tuple[DatasetSpec, ...]:
+    """Every dataset declared under <project>/datasets, with its schemas from <project>/schemas."""
     specs = []
-    for meta_path in sorted(root.glob("*/dataset.yaml")):
+    for meta_path in sorted((project / "datasets").glob("*/dataset.yaml")):
         meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
         resources = tuple(
-            ResourceSpec(r["name"], schema.published_schema(r["schema"]), (meta_path.parent / r["sql"]).read_text(encoding="utf-8"))
+            ResourceSpec(r["name"], schema.load(project / "schemas" / f"{r['schema']}.json"),
+                         (meta_path.parent / r["sql"]).read_text(encoding="utf-8"))
             for r in meta["resources"]
         )
         specs.append(DatasetSpec(meta["name"], meta, resources))
     return tuple(specs)
 
 
-def prepare(con: duckdb.DuckDBPyConnection, as_of: dt.date, register_meta: dict) -> None:
+def prepare(con: duckdb.DuckDBPyConnection, as_of: dt.date, register_meta: dict, project: Path = paths.ROOT) -> None:
     """The parameters and shared views every dataset query may use."""
     con.execute(f"CREATE OR REPLACE MACRO as_of() AS DATE '{as_of.isoformat()}'")
     con.execute(f"CREATE OR REPLACE MACRO comarca_data_referencia() AS DATE '{register_meta['comarca_data_referencia']}'")
-    con.execute((paths.DATASETS / "views.sql").read_text(encoding="utf-8"))
+    con.execute((project / "datasets" / "views.sql").read_text(encoding="utf-8"))
 
 
 def build(con: duckdb.DuckDBPyConnection, as_of: dt.date, register_meta: dict,
-          only: list[str] | None = None) -> list[BuiltDataset]:
-    prepare(con, as_of, register_meta)
+          only: list[str] | None = None, project: Path = paths.ROOT) -> list[BuiltDataset]:
+    prepare(con, as_of, register_meta, project)
     built = []
-    for spec in load_specs():
+    for spec in load_specs(project):
         if only is not None and spec.name not in only:
             continue
         dataset = BuiltDataset(spec, as_of=as_of)

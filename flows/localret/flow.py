@@ -27,44 +27,25 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact  #
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings  # noqa: E402
 
-from localret import pipeline, provenance  # noqa: E402
-from localret.errors import InvalidSources  # noqa: E402
+from localret import pipeline  # noqa: E402
 
-# Sources may sit on a network share; the output on object storage: retry those steps.
-IO_RETRIES = dict(retries=2, retry_delay_seconds=2)
-
-
-@task(name="ingest", cache_policy=NO_CACHE, **IO_RETRIES)
-def ingest_task(folder: Path):
-    return pipeline.read_sources(folder)
+# Sources may sit on a network share, the output on object storage: retry those stages.
+IO_STAGES = {"ingest", "archive-inputs", "database", "site"}
 
 
-@task(name="validate", cache_policy=NO_CACHE)
-def validate_task(sources):
-    report = pipeline.check(sources)
-    create_markdown_artifact(key="validation-report", markdown=report.to_markdown(),
-                             description="Informe de validació / validation report")
-    return report
-
-
-@task(name="archive-inputs", cache_policy=NO_CACHE, **IO_RETRIES)
-def archive_task(sources, state: Path):
-    return provenance.archive_inputs(sources, state)
-
-
-@task(name="build", cache_policy=NO_CACHE)
-def build_task(sources, as_of: dt.date):
-    return pipeline.build_datasets(sources, as_of)
-
-
-@task(name="release", cache_policy=NO_CACHE)
-def release_task(sources, datasets, opts: pipeline.Options, inputs):
-    return pipeline.release_all(sources, datasets, opts, inputs)
-
-
-@task(name="database", cache_policy=NO_CACHE, **IO_RETRIES)
-def database_task(out: Path, datasets):
-    return pipeline.write_database(out, datasets)
+def _as_task(stage: str, fn, *args):
+    retries = dict(retries=2, retry_delay_seconds=2) if stage in IO_STAGES else {}
+    result = task(fn, name=stage, cache_policy=NO_CACHE, **retries)(*args)
+    if stage == "validate":
+        create_markdown_artifact(key="validation-report", markdown=result.to_markdown(),
+                                 description="Informe de validació / validation report")
+    if stage == "release":
+        create_table_artifact(
+            key="publication-summary",
+            table=[{"dataset": r.dataset, "version": r.version, "new": r.released, "bump": r.bump,
+                    "rows": sum(r.rows.values()), "summary": r.summary} for r in result],
+            description="Publicació / publication")
+    return result
 
 
 @flow(name="localret-publish", log_prints=False)
@@ -73,24 +54,7 @@ def publish_flow(sources: str, out: str, state: str, as_of: str | None = None,
     """Plain parameters, so that a scheduled deployment can carry them; as_of None = today."""
     opts = pipeline.Options(Path(sources), Path(out), Path(state),
                             dt.date.fromisoformat(as_of) if as_of else dt.date.today(), base_url)
-    run_id = provenance.new_run_id()
-    sources = ingest_task(opts.sources)
-    report = validate_task(sources)
-    outcome = pipeline.Outcome(run_id, report)
-    if not report.ok:
-        raise InvalidSources(report)
-    outcome.inputs = archive_task(sources, opts.state)
-    datasets = build_task(sources, opts.as_of)
-    outcome.results = release_task(sources, datasets, opts, outcome.inputs)
-    if outcome.published or not (opts.out / "localret.duckdb").exists():
-        database_task(opts.out, datasets)
-    create_table_artifact(
-        key="publication-summary",
-        table=[{"dataset": r.dataset, "version": r.version, "new": r.released, "bump": r.bump,
-                "rows": sum(r.rows.values()), "summary": r.summary} for r in outcome.results],
-        description="Publicació / publication",
-    )
-    return outcome
+    return pipeline.publish(opts, call=_as_task)
 
 
 def run_publish_flow(opts: pipeline.Options) -> pipeline.Outcome:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from localret import build, ingest, provenance, release, validate
+from localret import build, extras, paths, ingest, provenance, release, validate
 from localret.errors import InvalidSources, PublishError
 from localret.fsutil import atomic_write_bytes
 
@@ -23,6 +23,8 @@ class Options:
     state: Path
     as_of: dt.date
     base_url: str = "https://dades.localret.cat/"
+    project: Path = paths.ROOT  # where datasets/ and schemas/ are declared
+    only: list[str] | None = None  # build and release only these datasets
 
 
 @dataclass
@@ -50,12 +52,13 @@ def check(sources: ingest.Sources) -> validate.Report:
     return validate.validate(sources)
 
 
-def build_datasets(sources: ingest.Sources, as_of: dt.date, only: list[str] | None = None) -> list[build.BuiltDataset]:
-    return build.build(sources.con, as_of, sources.register_meta, only=only)
+def build_datasets(sources: ingest.Sources, opts: Options) -> list[build.BuiltDataset]:
+    return build.build(sources.con, opts.as_of, sources.register_meta, only=opts.only, project=opts.project)
 
 
 def release_all(sources: ingest.Sources, datasets: list[build.BuiltDataset], opts: Options, inputs: list[dict],
                 progress=None) -> list[release.ReleaseResult]:
+    extras.load_defaults()
     stage = staging_root(opts.out)
     if stage.exists():
         shutil.rmtree(stage)  # what a crashed run left: never served, never reused half-written
@@ -64,10 +67,9 @@ def release_all(sources: ingest.Sources, datasets: list[build.BuiltDataset], opt
     results = []
     try:
         for dataset in datasets:
-            used = [i for i in inputs if i["name"] in dataset.spec.sources]
             results.append(release.release_dataset(
-                sources.con, dataset, opts.out, stage, inputs=used, illustrative=sources.illustrative,
-                register_meta=sources.register_meta))
+                sources.con, dataset, opts.out, stage, inputs=inputs, illustrative=sources.illustrative,
+                register_meta=sources.register_meta, extra_writers=extras.RELEASE_WRITERS))
             if progress:
                 progress(dataset.name)
     except OSError as exc:
@@ -97,17 +99,55 @@ def write_database(out: Path, datasets: list[build.BuiltDataset]) -> Path:
     return target
 
 
-def publish(opts: Options, progress=None) -> Outcome:
-    """Everything, without Prefect: the baseline the orchestrated run is measured against."""
-    run_id = provenance.new_run_id()
-    sources = read_sources(opts.sources)
-    report = check(sources)
-    outcome = Outcome(run_id, report)
-    if not report.ok:
-        raise InvalidSources(report)
-    outcome.inputs = provenance.archive_inputs(sources, opts.state)
-    datasets = build_datasets(sources, opts.as_of)
-    outcome.results = release_all(sources, datasets, opts, outcome.inputs, progress=progress)
-    if outcome.published or not (opts.out / "localret.duckdb").exists():
-        write_database(opts.out, datasets)
-    return outcome
+def publish_site(out: Path, base_url: str) -> None:
+    """Feeds, catalogue and pages over everything published under <out>."""
+    extras.load_defaults()
+    try:
+        for writer in extras.SITE_WRITERS:
+            writer(out, base_url)
+    except OSError as exc:
+        raise PublishError(f"{exc.filename or out}: no s'ha pogut escriure / could not write: {exc.strerror}") from None
+
+
+def needs_site(out: Path, outcome: "Outcome") -> bool:
+    return bool(outcome.published) or not (out / "index.html").exists()
+
+
+def archive(sources: ingest.Sources, state: Path) -> list[dict]:
+    return provenance.archive_inputs(sources, state)
+
+
+def plain_call(stage: str, fn, *args):
+    return fn(*args)
+
+
+def publish(opts: Options, call=plain_call) -> Outcome:
+    """Every stage in order. `call(stage, fn, *args)` runs one stage: directly here, as a
+    Prefect task in flow.py; the order and the rules stay in this one place."""
+    started = dt.datetime.now(dt.timezone.utc)
+    outcome = Outcome(provenance.new_run_id(started), validate.Report())
+    status = "failed"
+    try:
+        sources = call("ingest", read_sources, opts.sources)
+        outcome.inputs = call("archive-inputs", archive, sources, opts.state)
+        outcome.report = call("validate", check, sources)
+        if not outcome.report.ok:
+            status = "invalid"
+            raise InvalidSources(outcome.report)
+        datasets = call("build", build_datasets, sources, opts)
+        outcome.results = call("release", release_all, sources, datasets, opts, outcome.inputs)
+        if outcome.published or not (opts.out / "localret.duckdb").exists():
+            call("database", write_database, opts.out, datasets)
+        if needs_site(opts.out, outcome):
+            call("site", publish_site, opts.out, opts.base_url)
+        status = "published" if outcome.published else "unchanged"
+        return outcome
+    finally:
+        provenance.write_run_record(opts.state, {
+            "run_id": outcome.run_id, "started": started.isoformat(timespec="seconds"),
+            "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "code": provenance.code_version(), "sources": str(opts.sources), "out": str(opts.out),
+            "as_of": opts.as_of.isoformat(), "inputs": outcome.inputs, "outcome": status,
+            "errors": outcome.report.error_count, "warnings": outcome.report.warning_count,
+            "releases": [{"dataset": r.dataset, "version": r.version, "new": r.released} for r in outcome.results],
+        })

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from localret import paths
 from localret.fsutil import atomic_write_text, fsync_file
-from localret.ingest import Sources
+from localret.ingest import Sources, sha256_file
 
 
 def archive_path(state: Path, sha256: str) -> Path:
@@ -23,16 +23,20 @@ def archive_path(state: Path, sha256: str) -> Path:
 
 def archive_inputs(sources: Sources, state: Path) -> list[dict]:
     """Copy each input file into the store once (an unchanged file is stored once)."""
+    files = [(f.name, f.path, f.sha256, f.bytes) for f in sources.files.values()]
+    manifest = sources.folder / "manifest.json"
+    if manifest.is_file():  # it says whether the data is illustrative: part of what was built
+        files.append(("manifest", manifest, sha256_file(manifest), manifest.stat().st_size))
     inputs = []
-    for f in sources.files.values():
-        target = archive_path(state, f.sha256)
+    for name, path, sha, size in files:
+        target = archive_path(state, sha)
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{f.sha256}.tmp-{os.getpid()}")
-            shutil.copyfile(f.path, tmp)
+            tmp = target.with_name(f".{sha}.tmp-{os.getpid()}")
+            shutil.copyfile(path, tmp)
             fsync_file(tmp)
             os.replace(tmp, target)
-        inputs.append({"name": f.name, "file": f.path.name, "sha256": f.sha256, "bytes": f.bytes})
+        inputs.append({"name": name, "file": path.name, "sha256": sha, "bytes": size})
     return inputs
 
 

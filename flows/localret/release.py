@@ -72,6 +72,8 @@ def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: 
                     inputs: list[dict], illustrative: bool, register_meta: dict,
                     extra_writers=()) -> ReleaseResult:
     name = dataset.name
+    run_inputs = inputs
+    inputs = [i for i in inputs if i["name"] in dataset.spec.sources or i["name"] == "manifest"]
     stage = staging / name
     if stage.exists():
         shutil.rmtree(stage)
@@ -107,7 +109,7 @@ def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: 
         "version": version, "date": created.date().isoformat(), "created": dp["created"],
         "data_referencia": dataset.as_of.isoformat(), "bump": diff.BUMP_NAMES[bump] if last else "initial",
         "rows": rows, "hash": _sha(hashes), "tables": hashes, "metadata_hash": meta_hash,
-        "summary": summary, "summary_i18n": changes["summary"], "inputs": [i["sha256"] for i in inputs],
+        "summary": summary, "summary_i18n": changes["summary"], "inputs": [i["sha256"] for i in inputs], "run_inputs": run_inputs,
     }
     folder = publish_release(out, name, stage, version, history + [entry])
     return ReleaseResult(name, version, last["version"] if last else None, entry["bump"], rows, summary, changes, folder)

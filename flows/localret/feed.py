@@ -1,0 +1,1 @@
+"""Atom feeds of releases (written in a later step)."""
