@@ -8,7 +8,6 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -70,7 +69,6 @@ def schema_hash(s: schema.Schema) -> str:
     return hashlib.sha256(json.dumps(s.frictionless(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-@cache
 def load_specs(project: Path = paths.ROOT) -> tuple[DatasetSpec, ...]:
     """Every dataset declared under <project>/datasets, with its schemas from <project>/schemas."""
     specs = []

@@ -32,8 +32,7 @@ def _fmt(template: str, values: dict) -> str:
     return template.format_map(_Blank({k: ("" if v is None else v) for k, v in values.items()}))
 
 
-def sentences(dataset: BuiltDataset, diffs: list[TableDiff], rows: dict[str, int]) -> list[dict]:
-    templates = dataset.spec.meta.get("sentences", {})
+def sentences(templates: dict, diffs: list[TableDiff], rows: dict[str, int]) -> list[dict]:
     out: list[dict] = []
     for d in diffs:
         t = templates.get(d.resource, {})
@@ -75,15 +74,18 @@ def _row_sentences(d: TableDiff, kind: str, rows: list[dict], t: dict) -> list[d
 def _change_sentences(d: TableDiff, t: dict) -> list[dict]:
     if not d.counts["changed"]:
         return []
-    result, generic = [], 0
+    result, rest, told = [], [], set()
     for change in d.changed:
         kind = "filled" if change["old"] is None else "corrected"
         spec = t.get(kind, {}).get(change["field"])
         if spec:
             values = {**change["row"], "old": change["old"], "new": change["new"], "field": change["field"]}
             result.append({lang: _fmt(spec[lang], values) for lang in LANGS})
+            told.add(str(change["key"]))
         else:
-            generic += 1
+            rest.append(change)
+    # Companion edits of a row already told (a leaving's reason beside its date) need no line.
+    generic = sum(1 for c in rest if str(c["key"]) not in told) + max(0, d.counts["changed"] - len(d.changed))
     if generic:
         result.append({lang: _fmt(GENERIC["changed"][lang], {"resource": d.resource, "n": generic}) for lang in LANGS})
     return result
@@ -91,7 +93,7 @@ def _change_sentences(d: TableDiff, t: dict) -> list[dict]:
 
 def changes(dataset: BuiltDataset, diffs: list[TableDiff], version: str, previous: str | None, date: dt.date) -> dict:
     rows = {r.spec.name: r.rows for r in dataset.resources}
-    said = sentences(dataset, diffs, rows) if previous else [dict(GENERIC["first"])]
+    said = sentences(dataset.spec.meta.get("sentences", {}), diffs, rows) if previous else [dict(GENERIC["first"])]
     if not said:
         said = [dict(GENERIC["metadata"])]
     summary = {lang: "; ".join(s[lang] for s in said[:3]) + (" …" if len(said) > 3 else "") for lang in LANGS}

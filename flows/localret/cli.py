@@ -106,6 +106,99 @@ def serve(
     serve_publish(name=name, cron=cron, sources=sources.resolve(), out=out.resolve(), state=state.resolve(), base_url=base_url)
 
 
+@app.command("diff")
+def diff_cmd(
+    dataset: Annotated[str, typer.Argument(help="Dataset, e.g. membres")],
+    v1: Annotated[str, typer.Argument(help="Versió anterior / older version")],
+    v2: Annotated[str, typer.Argument(help="Versió posterior / newer version")],
+    out: OutOpt = paths.DEFAULT_OUT,
+    lang: Annotated[str, typer.Option("--lang", help="ca, es o en")] = "ca",
+    as_json: Annotated[bool, typer.Option("--json", help="Diferències completes en JSON / full diff as JSON")] = False,
+):
+    """Què ha canviat entre dues versions publicades / what changed between two published versions."""
+    import json
+
+    from localret.rebuild import diff_versions
+
+    _check_name(dataset, v1, v2)
+    result = diff_versions(out, dataset, v1, v2)
+    if as_json:
+        console.print(json.dumps(result, ensure_ascii=False, indent=2), markup=False)
+        return
+    console.print(f"{dataset} {v1} → {v2} ({result['bump']})", markup=False)
+    for sentence in result["sentences"]:
+        console.print(f"  - {sentence[lang]}", markup=False)
+    for t in result["tables"]:
+        c = t["counts"]
+        console.print(f"  {t['resource']}: +{c['added']} -{c['removed']} ~{c['changed']}"
+                      + (f", columnes +{t['columns_added']} -{t['columns_removed']}" if t["columns_added"] or t["columns_removed"] else ""),
+                      markup=False)
+
+
+@app.command()
+def verify(out: OutOpt = paths.DEFAULT_OUT):
+    """Comprova bytes i sha256 de cada versió publicada / check every published release."""
+    from localret.verify import verify as run
+
+    if not out.is_dir():
+        raise typer.BadParameter(f"{out} no és una carpeta / is not a folder", param_hint="--out")
+    problems, checked = run(out)
+    for p in problems:
+        console.print(f"  ERROR {p}", markup=False)
+    console.print(f"{checked} versions comprovades / releases checked, {len(problems)} problemes / problems", markup=False)
+    raise typer.Exit(6 if problems else 0)
+
+
+@app.command()
+def rebuild(
+    dataset: Annotated[str, typer.Argument(help="Dataset, e.g. membres")],
+    version: Annotated[str, typer.Argument(help="Versió / version, e.g. 1.2.0")],
+    out: OutOpt = paths.DEFAULT_OUT,
+    state: StateOpt = Path("var/localret"),
+):
+    """Reconstrueix una versió des de les entrades arxivades i comprova que és idèntica /
+    rebuild a release from its archived inputs and show it is byte-identical."""
+    from localret.rebuild import rebuild as run
+
+    _check_name(dataset, version)
+    with console.status("Reconstruint / rebuilding..."):
+        problems = run(out, state, dataset, version)
+    for p in problems:
+        console.print(f"  DIFERENT {p}", markup=False)
+    if problems:
+        console.print(f"{dataset} {version}: la reconstrucció NO és idèntica / the rebuild is NOT identical", markup=False)
+        raise typer.Exit(6)
+    console.print(f"{dataset} {version}: idèntica byte a byte / byte-identical", markup=False)
+
+
+register_app = typer.Typer(help="Registre oficial de municipis (Idescat) / official register", no_args_is_help=True)
+app.add_typer(register_app, name="register")
+
+
+@register_app.command("import")
+def register_import(
+    source: Annotated[Path, typer.Option("--from", help="Carpeta amb les exportacions de l'Idescat / folder with Idescat's exports")],
+):
+    """Llegeix les exportacions de l'Idescat i renova la instantània de datasets/register /
+    read Idescat's exports and renew the snapshot in datasets/register."""
+    from localret.register import write_snapshot
+
+    if not source.is_dir():
+        raise typer.BadParameter(f"{source} no és una carpeta / is not a folder", param_hint="--from")
+    municipis = write_snapshot(source)
+    console.print(f"{len(municipis)} municipis → {paths.REGISTER} (Font: Idescat)", markup=False)
+
+
+NAME_OK = __import__("re").compile(r"[a-z0-9][a-z0-9.-]{0,63}")
+
+
+def _check_name(*names: str) -> None:
+    """Dataset and version names become paths: nothing but plain names (no '../')."""
+    for name in names:
+        if not NAME_OK.fullmatch(name) or ".." in name:
+            raise typer.BadParameter(f"nom no vàlid / invalid name: {name!r}")
+
+
 def _check_paths(opts) -> None:
     if opts.state == opts.out or opts.state.is_relative_to(opts.out):
         raise typer.BadParameter("--state no pot ser dins de --out: conté dades privades / --state cannot be inside --out: it holds private data", param_hint="--state")

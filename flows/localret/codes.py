@@ -91,8 +91,8 @@ SQL_MACROS = [
     """CREATE OR REPLACE MACRO lr_nif_control(b) AS CAST(
         (10 - list_sum(list_transform([0, 1, 2, 3, 4, 5, 6], lambda i:
             CASE WHEN i % 2 = 0
-                 THEN (CAST(substr(b, i + 1, 1) AS INTEGER) * 2) // 10 + (CAST(substr(b, i + 1, 1) AS INTEGER) * 2) % 10
-                 ELSE CAST(substr(b, i + 1, 1) AS INTEGER) END)) % 10) % 10
+                 THEN (TRY_CAST(substr(b, i + 1, 1) AS INTEGER) * 2) // 10 + (TRY_CAST(substr(b, i + 1, 1) AS INTEGER) * 2) % 10
+                 ELSE TRY_CAST(substr(b, i + 1, 1) AS INTEGER) END)) % 10) % 10
         AS INTEGER)""",
     """CREATE OR REPLACE MACRO lr_valid_nif(n) AS (
         CASE WHEN n IS NULL THEN NULL

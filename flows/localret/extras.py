@@ -28,3 +28,6 @@ def site_writer(fn):
 def load_defaults() -> None:
     """Import the project's own writers (each registers itself)."""
     from localret import feed  # noqa: F401
+    from localret import xlsx, readme  # noqa: F401  (release writers: XLSX, then README)
+    from localret import catalog  # noqa: F401  (site writers: DCAT-AP-ES catalogue, then the pages)
+    from localret.site import build as site_build  # noqa: F401

@@ -47,3 +47,13 @@ def replace_dir(new: Path, target: Path) -> None:
     fsync_file(target.parent)
     if old.exists():
         shutil.rmtree(old)
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Site files are regenerated from what is published; an identical file is left alone
+    (no-change runs touch no file). Returns whether it was written."""
+    if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, data)
+    return True

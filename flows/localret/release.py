@@ -58,7 +58,9 @@ def table_hashes(dataset: BuiltDataset, files) -> dict[str, str]:
 
 
 def metadata_hash(dataset: BuiltDataset, illustrative: bool) -> str:
-    return _sha([dataset.spec.meta, [r.spec.schema.descriptor for r in dataset.resources], illustrative])
+    # How changes are worded is not a property of the data: rewording makes no release.
+    meta = {k: v for k, v in dataset.spec.meta.items() if k != "sentences"}
+    return _sha([meta, [r.spec.schema.descriptor for r in dataset.resources], illustrative])
 
 
 def read_versions(out: Path, name: str) -> list[dict]:
@@ -104,12 +106,14 @@ def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: 
     dp = package.datapackage(dataset, files, version=version, created=created, inputs=inputs,
                              illustrative=illustrative, register_meta=register_meta, extra_files=extra_files)
     package.write_json(stage / "datapackage.json", dp)
+    dp_sha = package.file_digest(stage / "datapackage.json")[1]
     summary = changes["summary"]["ca"]
     entry = {
         "version": version, "date": created.date().isoformat(), "created": dp["created"],
         "data_referencia": dataset.as_of.isoformat(), "bump": diff.BUMP_NAMES[bump] if last else "initial",
         "rows": rows, "hash": _sha(hashes), "tables": hashes, "metadata_hash": meta_hash,
         "summary": summary, "summary_i18n": changes["summary"], "inputs": [i["sha256"] for i in inputs], "run_inputs": run_inputs,
+        "datapackage_sha256": dp_sha,
     }
     folder = publish_release(out, name, stage, version, history + [entry])
     return ReleaseResult(name, version, last["version"] if last else None, entry["bump"], rows, summary, changes, folder)
@@ -124,7 +128,7 @@ def _diffs(con, dataset: BuiltDataset, prev: Path | None, stage: Path, last: dic
     out = []
     for r in dataset.resources:
         old = prev / f"{r.spec.name}.csv"
-        changed = r.spec.name in prev_structure and _structure_of(prev_structure[r.spec.name]) != _sha(structure(r.spec.schema))
+        changed = r.spec.name in prev_structure and structure_of(prev_structure[r.spec.name]) != _sha(structure(r.spec.schema))
         out.append(diff.diff_table(con, r.spec.name, old if old.exists() else None, stage / f"{r.spec.name}.csv",
                                    r.spec.schema.primary_key, changed))
     for gone in set(last["tables"]) - {r.spec.name for r in dataset.resources}:
@@ -132,7 +136,7 @@ def _diffs(con, dataset: BuiltDataset, prev: Path | None, stage: Path, last: dic
     return out
 
 
-def _structure_of(descriptor: dict) -> str:
+def structure_of(descriptor: dict) -> str:
     from localret.schema import Schema
 
     return _sha(structure(Schema("x", descriptor)))
