@@ -45,11 +45,12 @@ def publish(
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Data de referència AAAA-MM-DD (default: today)")] = None,
     base_url: Annotated[str, typer.Option("--base-url", help="URL base del lloc publicat / base URL of the published site")] = "https://dades.localret.cat/",
     prefect: Annotated[bool, typer.Option("--prefect/--no-prefect", help="Executa com a flux de Prefect / run as a Prefect flow")] = True,
+    wait: Annotated[float, typer.Option("--wait", help="Segons d'espera si una altra execució publica / seconds to wait for another run")] = 0,
 ):
     """Valida les fonts i publica les dades / validate the sources and publish the datasets."""
     from localret.pipeline import Options
 
-    opts = Options(sources.resolve(), out.resolve(), state.resolve(), _as_of(as_of), base_url)
+    opts = Options(sources.resolve(), out.resolve(), state.resolve(), _as_of(as_of), base_url, wait=wait)
     _check_paths(opts)
     if prefect:
         from localret.flow import run_publish_flow

@@ -41,3 +41,9 @@ class PublishError(LocalretError):
     """The output could not be written; earlier releases are untouched."""
 
     exit_code = 3
+
+
+class Busy(LocalretError):
+    """Another run holds the output folder."""
+
+    exit_code = 5

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from localret import build, extras, paths, ingest, provenance, release, validate
-from localret.errors import InvalidSources, PublishError
+from filelock import FileLock, Timeout
+
+from localret.errors import Busy, InvalidSources, PublishError
 from localret.fsutil import atomic_write_bytes
 
 
@@ -25,6 +28,7 @@ class Options:
     base_url: str = "https://dades.localret.cat/"
     project: Path = paths.ROOT  # where datasets/ and schemas/ are declared
     only: list[str] | None = None  # build and release only these datasets
+    wait: float = 0  # seconds to wait for another run's lock before giving up
 
 
 @dataclass
@@ -64,6 +68,7 @@ def release_all(sources: ingest.Sources, datasets: list[build.BuiltDataset], opt
         shutil.rmtree(stage)  # what a crashed run left: never served, never reused half-written
     stage.mkdir(parents=True)
     opts.out.mkdir(parents=True, exist_ok=True)
+    release.repair(opts.out)
     results = []
     try:
         for dataset in datasets:
@@ -121,9 +126,35 @@ def plain_call(stage: str, fn, *args):
     return fn(*args)
 
 
+def lock_path(out: Path) -> Path:
+    return out.parent / f".{out.name}.lock"
+
+
+@contextmanager
+def exclusive(out: Path, wait: float):
+    """One publisher per output folder. The lock is the kernel's (flock): a run that is
+    killed releases it, so a stale lock can never block the next night."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(lock_path(out)), timeout=wait)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise Busy(f"{out}: una altra execució està publicant (esperat {wait:g} s) / another run is publishing "
+                   f"(waited {wait:g} s); torneu-ho a provar més tard / try again later") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def publish(opts: Options, call=plain_call) -> Outcome:
-    """Every stage in order. `call(stage, fn, *args)` runs one stage: directly here, as a
-    Prefect task in flow.py; the order and the rules stay in this one place."""
+    """Every stage in order, holding the output's lock. `call(stage, fn, *args)` runs one
+    stage: directly here, as a Prefect task in flow.py; the order stays in this one place."""
+    with exclusive(opts.out, opts.wait):
+        return _publish(opts, call)
+
+
+def _publish(opts: Options, call) -> Outcome:
     started = dt.datetime.now(dt.timezone.utc)
     outcome = Outcome(provenance.new_run_id(started), validate.Report())
     status = "failed"

@@ -169,3 +169,39 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def repair(out: Path) -> list[str]:
+    """Undo what a run killed mid-publication left behind, before anything new is written:
+    a version folder renamed into place but never listed in versions.json was never
+    announced, so it goes; latest/ is restored from the newest listed release."""
+    done = []
+    if not out.is_dir():
+        return done
+    for home in sorted(p for p in out.iterdir() if p.is_dir()):
+        for leftover in list(home.glob(".*.old-*")) + list(home.glob(".*.tmp-*")):
+            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+            done.append(f"{home.name}/{leftover.name}: restes d'una execució interrompuda / leftover removed")
+        versions = read_versions(out, home.name)
+        if not versions and not (home / "versions.json").exists():
+            continue
+        listed = {v["version"] for v in versions}
+        for folder in sorted(p for p in home.iterdir() if p.is_dir() and p.name[:1].isdigit() and p.name not in listed):
+            shutil.rmtree(folder)
+            done.append(f"{home.name}/{folder.name}: versió mai anunciada, retirada / never announced, removed")
+        if versions:
+            newest = home / versions[-1]["version"]
+            latest = home / "latest"
+            from localret.verify import compare_latest
+
+            if compare_latest(newest, latest, home.name):
+                tmp = home.parent / f".{home.name}.latest-repair"
+                if tmp.exists():
+                    shutil.rmtree(tmp)
+                shutil.copytree(newest, tmp)
+                fsync_tree(tmp)
+                replace_dir(tmp, latest)
+                done.append(f"{home.name}/latest: restaurat des de / restored from {newest.name}")
+    for leftover in out.glob(".*.tmp-*"):
+        leftover.unlink()
+    return done
