@@ -223,7 +223,7 @@ def test_state_archive_and_run_records(history):
 def test_verify_passes_then_catches_any_flipped_byte(history, tmp_path):
     out = tmp_path / "copy"
     shutil.copytree(history["out"], out)
-    problems, checked = verify(out)
+    problems, checked, _ = verify(out)
     assert problems == [] and checked == len(list(out.glob("*/[0-9]*.*.*")))
     targets = [p for p in out.glob("*/*/*") if p.is_file() and p.parent.name != "latest"]
     assert len(targets) > 40
@@ -232,7 +232,7 @@ def test_verify_passes_then_catches_any_flipped_byte(history, tmp_path):
         data[len(data) // 2] ^= 0x01
         original = target.read_bytes()
         target.write_bytes(bytes(data))
-        problems, _ = verify(out)
+        problems, _, _ = verify(out)
         assert problems, f"a flipped byte in {target.relative_to(out)} went unnoticed"
         target.write_bytes(original)
     assert verify(out)[0] == []
@@ -243,7 +243,7 @@ def test_verify_catches_a_stale_latest_and_a_missing_version(history, tmp_path):
     shutil.copytree(history["out"], out)
     shutil.rmtree(out / "membres" / "1.2.0")
     (out / "membres" / "latest" / "membres.csv").write_text("x\n", encoding="utf-8")
-    problems, _ = verify(out)
+    problems, _, _ = verify(out)
     assert any("membres/1.2.0" in p for p in problems)
     assert any("latest/membres.csv" in p for p in problems)
 

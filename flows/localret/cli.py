@@ -143,9 +143,11 @@ def verify(out: OutOpt = paths.DEFAULT_OUT):
 
     if not out.is_dir():
         raise typer.BadParameter(f"{out} no és una carpeta / is not a folder", param_hint="--out")
-    problems, checked = run(out)
+    problems, checked, notices = run(out)
     for p in problems:
         console.print(f"  ERROR {p}", markup=False)
+    for n in notices:
+        console.print(f"  AVÍS / NOTICE {n}", markup=False)
     console.print(f"{checked} versions comprovades / releases checked, {len(problems)} problemes / problems", markup=False)
     raise typer.Exit(6 if problems else 0)
 

@@ -7,6 +7,8 @@ import os
 import shutil
 from pathlib import Path
 
+from localret.fault import point
+
 
 def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
@@ -28,8 +30,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     with open(tmp, "wb") as fh:
         fh.write(data)
         fh.flush()
+        point()
         os.fsync(fh.fileno())
+    point()
     os.replace(tmp, path)
+    point()
     fsync_file(path.parent)
 
 
@@ -43,7 +48,9 @@ def replace_dir(new: Path, target: Path) -> None:
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
     if target.exists():
         os.rename(target, old)
+        point()
     os.rename(new, target)
+    point()
     fsync_file(target.parent)
     if old.exists():
         shutil.rmtree(old)

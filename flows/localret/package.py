@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from localret.fault import point
 from localret.build import BuiltDataset, BuiltResource, order_by, schema_hash
 
 LICENSE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
@@ -53,6 +54,7 @@ def write_tables(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, folder: 
         con.execute(f"COPY ({select}) TO '{csv_path}' (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', "
                     "ESCAPE '\"', DATEFORMAT '%Y-%m-%d', NEW_LINE '\\n')")
         con.execute(f"COPY ({select}) TO '{pq_path}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)")
+        point()
         out[spec.name] = {fmt: WrittenFile(p.name, *file_digest(p)) for fmt, p in (("csv", csv_path), ("parquet", pq_path))}
     return out
 

@@ -5,6 +5,7 @@ each one as a task; tests and benchmarks call them directly."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,7 +45,10 @@ class Outcome:
 
 
 def staging_root(out: Path) -> Path:
-    """Beside <out>, on the same filesystem (renames are atomic), never inside what is served."""
+    """Beside <out>, never inside what is served; but on <out>'s own filesystem, where
+    renames are atomic: when <out> is a mount point, inside it as a hidden folder."""
+    if out.exists() and os.stat(out).st_dev != os.stat(out.parent).st_dev:
+        return out / ".staging"
     return out.parent / f".{out.name}.staging"
 
 
@@ -115,7 +119,8 @@ def publish_site(out: Path, base_url: str) -> None:
 
 
 def needs_site(out: Path, outcome: "Outcome") -> bool:
-    return bool(outcome.published) or not (out / "index.html").exists()
+    """After a release, or when a crashed run released without rebuilding the site."""
+    return bool(outcome.published) or release.pending_marker(out).exists() or not (out / "index.html").exists()
 
 
 def archive(sources: ingest.Sources, state: Path) -> list[dict]:
@@ -167,10 +172,10 @@ def _publish(opts: Options, call) -> Outcome:
             raise InvalidSources(outcome.report)
         datasets = call("build", build_datasets, sources, opts)
         outcome.results = call("release", release_all, sources, datasets, opts, outcome.inputs)
-        if outcome.published or not (opts.out / "localret.duckdb").exists():
-            call("database", write_database, opts.out, datasets)
         if needs_site(opts.out, outcome):
+            call("database", write_database, opts.out, datasets)
             call("site", publish_site, opts.out, opts.base_url)
+            release.pending_marker(opts.out).unlink(missing_ok=True)
         status = "published" if outcome.published else "unchanged"
         return outcome
     finally:

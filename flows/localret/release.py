@@ -20,6 +20,7 @@ import duckdb
 from localret import changelog, diff, package
 from localret.build import BuiltDataset
 from localret.errors import PublishError
+from localret.fault import point
 from localret.fsutil import atomic_write_text, fsync_tree, replace_dir
 
 
@@ -142,22 +143,32 @@ def structure_of(descriptor: dict) -> str:
     return _sha(structure(Schema("x", descriptor)))
 
 
+def pending_marker(out: Path) -> Path:
+    """Present from the first release of a run until the site is rebuilt over it."""
+    return out.parent / f".{out.name}.site-pending"
+
+
 def publish_release(out: Path, name: str, stage: Path, version: str, versions: list[dict]) -> Path:
     """Make the release visible all at once: the version folder by one rename, then latest/
-    (a full copy, swapped in by renames), then versions.json (replaced atomically)."""
+    (a full copy, swapped in by renames), then versions.json (replaced atomically), which
+    announces it. A crash between these steps leaves a complete but unannounced folder,
+    which `repair` removes on the next run; announced releases are never touched."""
     home = out / name
     home.mkdir(parents=True, exist_ok=True)
     target = home / version
     if target.exists():
         raise PublishError(f"{target}: la versió ja existeix i és immutable / the version already exists and is immutable")
+    pending_marker(out).touch()
     latest_stage = stage.parent / f"{name}.latest"
     if latest_stage.exists():
         shutil.rmtree(latest_stage)
     shutil.copytree(stage, latest_stage)
     fsync_tree(stage)
     fsync_tree(latest_stage)
+    point()
     os.rename(stage, target)
     _fsync_dir(home)
+    point()
     replace_dir(latest_stage, home / "latest")
     atomic_write_text(home / "versions.json", json.dumps({"dataset": name, "versions": versions}, ensure_ascii=False, indent=2) + "\n")
     return target

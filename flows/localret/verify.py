@@ -11,9 +11,13 @@ from localret.package import file_digest
 SELF_DESCRIBED = {"datapackage.json"}
 
 
-def verify(out: Path) -> tuple[list[str], int]:
-    """Returns (problems, releases checked). A problem names the file and what is wrong."""
+def verify(out: Path) -> tuple[list[str], int, list[str]]:
+    """Returns (problems, releases checked, notices). A problem names the file and what is
+    wrong with an announced release. A notice is a trace of an interrupted run that hides
+    nothing announced and that the next run repairs (an unannounced version folder, a
+    latest/ caught mid-swap)."""
     problems: list[str] = []
+    notices: list[str] = []
     checked = 0
     for home in sorted(p for p in out.iterdir() if p.is_dir() and (p / "versions.json").exists()):
         versions = json.loads((home / "versions.json").read_text(encoding="utf-8"))["versions"]
@@ -21,16 +25,27 @@ def verify(out: Path) -> tuple[list[str], int]:
         folders = {p.name for p in home.iterdir() if p.is_dir() and p.name[0].isdigit()}
         for missing in sorted(set(listed) - folders):
             problems.append(f"{home.name}/{missing}: a versions.json però no existeix / listed in versions.json but missing")
-        for extra in sorted(folders - set(listed)):
-            problems.append(f"{home.name}/{extra}: carpeta de versió no llistada a versions.json / version folder not in versions.json")
+        unannounced = sorted(folders - set(listed))
+        for extra in unannounced:
+            broken = check_release(home / extra, f"{home.name}/{extra}")
+            if broken:
+                problems.append(f"{home.name}/{extra}: carpeta de versió no llistada i incompleta / unlisted, incomplete version folder")
+            else:
+                notices.append(f"{home.name}/{extra}: versió completa però no anunciada (execució interrompuda; la propera la retira) / "
+                               "complete but unannounced release (interrupted run; the next run removes it)")
         for entry in versions:
             version = entry["version"]
             if version in folders:
                 problems += check_release(home / version, f"{home.name}/{version}", entry.get("datapackage_sha256"))
                 checked += 1
         if listed:
-            problems += compare_latest(home / listed[-1], home / "latest", home.name)
-    return problems, checked
+            stale = compare_latest(home / listed[-1], home / "latest", home.name)
+            mid_swap = any(home.glob(".latest.old-*")) and not (home / "latest").exists()
+            if stale and (mid_swap or any(not compare_latest(home / u, home / "latest", home.name) for u in unannounced)):
+                notices.append(f"{home.name}/latest: en transició per una execució interrompuda / mid-update by an interrupted run")
+            else:
+                problems += stale
+    return problems, checked, notices
 
 
 def check_release(folder: Path, label: str, package_sha256: str | None = None) -> list[str]:

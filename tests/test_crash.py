@@ -1,0 +1,173 @@
+"""Crash safety, for real: a publishing process is SIGKILLed at many points of a run; then
+announced releases are intact, verify passes, nothing partial is visible, and the next run
+publishes exactly what an uninterrupted run would have. Also a full disk and a read-only
+output. CI kills at LOCALRET_CRASH_KILLS points (default 12); the full proof is
+
+    LOCALRET_CRASH_KILLS=50 .venv/bin/python -m pytest tests/test_crash.py
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from localret import paths, pipeline
+from localret.verify import verify
+
+AS_OF = "2026-11-27"
+KILLS = int(os.environ.get("LOCALRET_CRASH_KILLS", "12"))
+LOCALRET = str(Path(sys.executable).with_name("localret"))
+pytestmark = pytest.mark.timeout(1200)
+
+
+def tree_hashes(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def run_publish(src: Path, out: Path, state: Path, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([LOCALRET, "publish", "--no-prefect", "--sources", str(src), "--out", str(out),
+                           "--state", str(state), "--as-of", AS_OF], capture_output=True, text=True, env=env, timeout=300)
+
+
+def changed_sources(root: Path) -> Path:
+    """The sample plus one new agreement and a corrected operator: several datasets release."""
+    src = root / "src-new"
+    shutil.copytree(paths.SAMPLE_SOURCES, src)
+    convenis = src / "convenis.csv"
+    text = convenis.read_text(encoding="utf-8-sig")
+    text += "C-2026-099,,CONVENI,Conveni de prova de caiguda,Prova,2026-11-01,2026-11-01,2027-11-01,no,,\n"
+    convenis.write_text(text, encoding="utf-8-sig")
+    parts = src / "convenis_parts.csv"
+    parts.write_text(parts.read_text(encoding="utf-8") + "C-2026-099,,P5800010J,Consorci Localret,SIGNANT,President,Nom Inventat\n",
+                     encoding="utf-8")
+    contractes = src / "contractes.csv"
+    contractes.write_text(contractes.read_text(encoding="utf-8").replace("Vodafone España, S.A.U.", "Vodafone España S.A.U.", 1),
+                          encoding="utf-8")
+    return src
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    root = tmp_path_factory.mktemp("crash")
+    base_out, base_state = root / "base" / "public", root / "base" / "state"
+    pipeline.publish(pipeline.Options(paths.SAMPLE_SOURCES, base_out, base_state, dt.date.fromisoformat(AS_OF)))
+    src = changed_sources(root)
+    # The reference: the same change published without interruption.
+    ref = root / "ref"
+    shutil.copytree(root / "base", ref)
+    count_file = root / "faults"
+    done = run_publish(src, ref / "public", ref / "state", {"LOCALRET_COUNT_FAULTS": str(count_file)})
+    assert done.returncode == 0, done.stderr
+    points = int(count_file.read_text())
+    assert points >= 30  # enough places to die in
+    return {"root": root, "src": src, "base": root / "base", "ref": ref / "public", "points": points}
+
+
+def kill_points(total: int, wanted: int) -> list[int]:
+    wanted = min(wanted, total)
+    return sorted({1 + round(i * (total - 1) / max(wanted - 1, 1)) for i in range(wanted)})
+
+
+def announced(out: Path) -> dict[str, str]:
+    """Every file of every announced release (what readers may already cite)."""
+    hashes = tree_hashes(out)
+    return {k: v for k, v in hashes.items() if k.split("/")[1:2] and k.split("/")[1][:1].isdigit()}
+
+
+def test_kill_anywhere_then_recover(world):
+    points = kill_points(world["points"], KILLS)
+    base_releases = announced(world["base"] / "public")
+    ref_hashes = tree_hashes(world["ref"])
+    survived = 0
+    for k in points:
+        case = world["root"] / f"kill-{k}"
+        shutil.copytree(world["base"], case)
+        out, state = case / "public", case / "state"
+        crashed = run_publish(world["src"], out, state, {"LOCALRET_KILL_AT": str(k)})
+        assert crashed.returncode == -9, f"point {k}: not killed ({crashed.returncode}) {crashed.stderr[-500:]}"
+        problems, _, _ = verify(out)
+        assert problems == [], f"after a kill at point {k}: {problems}"
+        now = tree_hashes(out)
+        for path, digest in base_releases.items():
+            assert now.get(path) == digest, f"kill at {k} changed an earlier release file {path}"
+        assert not [p for p in out.rglob("*") if ".staging" in p.name or ".tmp-" in p.name and p.parent.name[:1].isdigit()]
+        again = run_publish(world["src"], out, state)
+        assert again.returncode == 0, f"point {k}: the next run failed: {again.stdout[-500:]} {again.stderr[-500:]}"
+        problems, _, notices = verify(out)
+        assert problems == [] and notices == []
+        after = tree_hashes(out)
+        diffs = [p for p in set(ref_hashes) | set(after) if ref_hashes.get(p) != after.get(p) and not p.endswith("localret.duckdb")]
+        assert diffs == [], f"kill at {k}: the recovered output differs from an uninterrupted run: {sorted(diffs)[:5]}"
+        shutil.rmtree(case)
+        survived += 1
+    assert survived == len(points) >= min(KILLS, world["points"])
+
+
+def test_kill_by_elapsed_time_during_reading(world):
+    """Kills before anything is written (while reading and validating) leave no trace."""
+    case = world["root"] / "kill-early"
+    shutil.copytree(world["base"], case)
+    before = tree_hashes(case / "public")
+    proc = subprocess.Popen([LOCALRET, "publish", "--no-prefect", "--sources", str(world["src"]), "--out",
+                             str(case / "public"), "--state", str(case / "state"), "--as-of", AS_OF])
+    try:
+        proc.wait(timeout=1.0)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    assert tree_hashes(case / "public") == before or proc.returncode == 0
+    assert verify(case / "public")[0] == []
+
+
+def _mount(target: Path, options: str) -> bool:
+    target.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(target)], capture_output=True).returncode == 0
+
+
+def test_full_disk_publishes_nothing_and_loses_nothing(world):
+    base = world["base"] / "public"
+    size_kb = sum(p.stat().st_size for p in base.rglob("*") if p.is_file()) // 1024
+    mnt = world["root"] / "small-disk"
+    # Room for what is published plus a little: the new releases cannot fit.
+    if not _mount(mnt, f"size={size_kb + 400}k"):
+        pytest.skip("cannot mount a small tmpfs here (not root?)")
+    try:
+        out = mnt / "public"
+        shutil.copytree(base, out)
+        before = tree_hashes(out)
+        done = run_publish(world["src"], out, world["root"] / "small-disk-state")
+        assert done.returncode == 3, done.stdout + done.stderr
+        assert "Traceback" not in done.stdout + done.stderr
+        assert "nothing new was published" in done.stderr
+        now = tree_hashes(out)
+        assert {p: h for p, h in now.items() if p in before} == before
+        assert verify(out)[0] == []
+    finally:
+        subprocess.run(["umount", str(mnt)])
+
+
+def test_read_only_output_fails_cleanly(world):
+    mnt = world["root"] / "ro"
+    if not _mount(mnt, "size=20m"):
+        pytest.skip("cannot mount a tmpfs here (not root?)")
+    try:
+        out = mnt / "public"
+        shutil.copytree(world["base"] / "public", out)
+        before = tree_hashes(out)
+        assert subprocess.run(["mount", "-o", "remount,ro", str(mnt)]).returncode == 0
+        done = run_publish(world["src"], out, world["root"] / "ro-state")
+        assert done.returncode == 3, done.stdout + done.stderr
+        assert "Traceback" not in done.stdout + done.stderr
+        assert "nothing new was published" in done.stderr
+        assert tree_hashes(out) == before
+    finally:
+        subprocess.run(["umount", str(mnt)])
