@@ -1,6 +1,7 @@
 """The `localret` command. Exit codes: 0 done, 1 invalid sources (nothing published),
 2 usage error, 3 could not write the output, 4 a dataset declaration is broken,
-5 another run holds the output, 6 verification found a mismatch, 70 unexpected failure."""
+5 another run holds the output, 6 verification found a mismatch, 7 the privacy guard
+stopped the publication, 70 unexpected failure."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from localret import build, extras, paths, ingest, provenance, release, validate
+from localret import build, extras, ingest, paths, privacy, provenance, release, validate
 from filelock import FileLock, Timeout
 
 from localret.errors import Busy, InvalidSources, PublishError
@@ -73,14 +73,18 @@ def release_all(sources: ingest.Sources, datasets: list[build.BuiltDataset], opt
     stage.mkdir(parents=True)
     opts.out.mkdir(parents=True, exist_ok=True)
     release.repair(opts.out)
+    guard = privacy.Guard(sources.con, list(sources.files))
     results = []
     try:
         for dataset in datasets:
             results.append(release.release_dataset(
                 sources.con, dataset, opts.out, stage, inputs=inputs, illustrative=sources.illustrative,
-                register_meta=sources.register_meta, extra_writers=extras.RELEASE_WRITERS))
+                register_meta=sources.register_meta, extra_writers=extras.RELEASE_WRITERS,
+                guard=guard))
             if progress:
                 progress(dataset.name)
+        for result in results:
+            release.commit(result)
     except OSError as exc:
         raise PublishError(f"{exc.filename or opts.out}: no s'ha pogut escriure / could not write: {exc.strerror}") from None
     finally:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from localret import changelog, diff, package
+from localret import changelog, diff, package, privacy
 from localret.build import BuiltDataset
 from localret.errors import PublishError
 from localret.fault import point
@@ -34,6 +34,7 @@ class ReleaseResult:
     summary: str
     changes: dict = field(default_factory=dict)
     folder: Path | None = None
+    staged: tuple | None = None  # (stage folder, versions) until commit() makes it visible
 
     @property
     def released(self) -> bool:
@@ -73,7 +74,7 @@ def read_versions(out: Path, name: str) -> list[dict]:
 
 def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: Path, staging: Path, *,
                     inputs: list[dict], illustrative: bool, register_meta: dict,
-                    extra_writers=()) -> ReleaseResult:
+                    extra_writers=(), guard=None) -> ReleaseResult:
     name = dataset.name
     run_inputs = inputs
     inputs = [i for i in inputs if i["name"] in dataset.spec.sources or i["name"] == "manifest"]
@@ -107,6 +108,7 @@ def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: 
     dp = package.datapackage(dataset, files, version=version, created=created, inputs=inputs,
                              illustrative=illustrative, register_meta=register_meta, extra_files=extra_files)
     package.write_json(stage / "datapackage.json", dp)
+    privacy.check_folder(guard, stage)
     dp_sha = package.file_digest(stage / "datapackage.json")[1]
     summary = changes["summary"]["ca"]
     entry = {
@@ -116,8 +118,18 @@ def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: 
         "summary": summary, "summary_i18n": changes["summary"], "inputs": [i["sha256"] for i in inputs], "run_inputs": run_inputs,
         "datapackage_sha256": dp_sha,
     }
-    folder = publish_release(out, name, stage, version, history + [entry])
-    return ReleaseResult(name, version, last["version"] if last else None, entry["bump"], rows, summary, changes, folder)
+    return ReleaseResult(name, version, last["version"] if last else None, entry["bump"], rows, summary, changes,
+                         out / name / version, staged=(out, stage, history + [entry]))
+
+
+def commit(result: ReleaseResult) -> None:
+    """Make a prepared release visible. Called only once every dataset of the run has been
+    prepared and passed the privacy guard, so a run publishes all of its releases or none."""
+    if result.staged is None:
+        return
+    out, stage, versions = result.staged
+    publish_release(out, result.dataset, stage, result.version, versions)
+    result.staged = None
 
 
 def _diffs(con, dataset: BuiltDataset, prev: Path | None, stage: Path, last: dict | None) -> list[diff.TableDiff]:
