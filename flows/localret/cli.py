@@ -215,6 +215,8 @@ def _print_summary(opts, outcome) -> None:
     for r in outcome.results:
         if r.released:
             console.print(f"  PUBLICAT / PUBLISHED {r.dataset} {r.version} ({r.bump}): {r.summary}", markup=False)
+        elif r.dataset in outcome.skipped:
+            console.print(f"  omès, entrades sense canvis / skipped, inputs unchanged: {r.dataset} {r.version}", markup=False)
         else:
             console.print(f"  sense canvis / unchanged {r.dataset} {r.version}", markup=False)
     rows = sum(sum(r.rows.values()) for r in outcome.results)

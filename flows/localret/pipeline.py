@@ -8,12 +8,12 @@ import datetime as dt
 import os
 import shutil
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 
-from localret import build, extras, ingest, paths, privacy, provenance, release, validate
+from localret import build, extras, incremental, ingest, paths, privacy, provenance, release, validate
 from filelock import FileLock, Timeout
 
 from localret.errors import Busy, InvalidSources, PublishError
@@ -38,6 +38,7 @@ class Outcome:
     report: validate.Report
     results: list[release.ReleaseResult] = field(default_factory=list)
     inputs: list[dict] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # up to date: not even built
 
     @property
     def published(self) -> list[release.ReleaseResult]:
@@ -92,18 +93,20 @@ def release_all(sources: ingest.Sources, datasets: list[build.BuiltDataset], opt
     return results
 
 
-def write_database(out: Path, datasets: list[build.BuiltDataset]) -> Path:
+def write_database(out: Path, specs: list[build.DatasetSpec]) -> Path:
     """<out>/localret.duckdb: every table and summary of the latest releases, for querying."""
     target = out / "localret.duckdb"
     tmp = out.parent / f".{out.name}.staging-db-{target.name}"
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
     try:
-        for ds in datasets:
+        for ds in specs:
             for res in ds.resources:
-                pq = out / ds.name / "latest" / f"{res.spec.name}.parquet"
-                con.execute(f'CREATE TABLE "{res.spec.table[4:]}" AS SELECT * FROM read_parquet(\'{pq}\')')
-                con.execute(f"COMMENT ON TABLE \"{res.spec.table[4:]}\" IS '{ds.name}/{res.spec.name}'")
+                pq = out / ds.name / "latest" / f"{res.name}.parquet"
+                if not pq.exists():
+                    continue
+                con.execute(f'CREATE TABLE "{res.table[4:]}" AS SELECT * FROM read_parquet(\'{pq}\')')
+                con.execute(f"COMMENT ON TABLE \"{res.table[4:]}\" IS '{ds.name}/{res.name}'")
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -174,13 +177,21 @@ def _publish(opts: Options, call) -> Outcome:
         if not outcome.report.ok:
             status = "invalid"
             raise InvalidSources(outcome.report)
-        datasets = call("build", build_datasets, sources, opts)
+        specs = [s for s in build.load_specs(opts.project) if opts.only is None or s.name in opts.only]
+        skip, keys = incremental.plan(specs, outcome.inputs, opts.out, opts.state, opts.project, paths.REGISTER)
+        outcome.skipped = skip
+        todo = replace(opts, only=[s.name for s in specs if s.name not in skip])
+        datasets = call("build", build_datasets, sources, todo)
         outcome.results = call("release", release_all, sources, datasets, opts, outcome.inputs)
+        outcome.results += [release.unchanged(opts.out, name) for name in skip]
+        order = [s.name for s in specs]
+        outcome.results.sort(key=lambda r: order.index(r.dataset))
         if needs_site(opts.out, outcome):
-            call("database", write_database, opts.out, datasets)
+            call("database", write_database, opts.out, specs)
             call("site", publish_site, opts.out, opts.base_url)
             release.pending_marker(opts.out).unlink(missing_ok=True)
         status = "published" if outcome.published else "unchanged"
+        incremental.remember(opts.state, opts.out, keys)
         return outcome
     finally:
         provenance.write_run_record(opts.state, {

@@ -122,6 +122,13 @@ def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: 
                          out / name / version, staged=(out, stage, history + [entry]))
 
 
+def unchanged(out: Path, name: str) -> ReleaseResult:
+    """The result of a dataset that was not rebuilt: its inputs have not changed."""
+    last = read_versions(out, name)[-1]
+    return ReleaseResult(name, last["version"], last["version"], "none", last["rows"],
+                         "omès: entrades sense canvis / skipped: inputs unchanged", folder=out / name / last["version"])
+
+
 def commit(result: ReleaseResult) -> None:
     """Make a prepared release visible. Called only once every dataset of the run has been
     prepared and passed the privacy guard, so a run publishes all of its releases or none."""
