@@ -25,7 +25,7 @@ console = Console(stderr=False, highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 SourcesOpt = Annotated[Path, typer.Option("--sources", help="Carpeta de fonts / sources folder (default: the bundled sample)")]
-OutOpt = Annotated[Path, typer.Option("--out", help="Carpeta publicada / published folder")]
+OutOpt = Annotated[str, typer.Option("--out", help="Carpeta publicada o URL d'emmagatzematge (s3://...) / published folder or object-storage URL")]
 StateOpt = Annotated[Path, typer.Option("--state", help="Arxiu privat d'entrades i registres d'execució / private archive of inputs and run records (never inside --out)")]
 
 
@@ -41,7 +41,7 @@ def _as_of(value: Optional[str]) -> dt.date:
 @app.command()
 def publish(
     sources: SourcesOpt = paths.SAMPLE_SOURCES,
-    out: OutOpt = paths.DEFAULT_OUT,
+    out: OutOpt = str(paths.DEFAULT_OUT),
     state: StateOpt = Path("var/localret"),
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Data de referència AAAA-MM-DD (default: today)")] = None,
     base_url: Annotated[str, typer.Option("--base-url", help="URL base del lloc publicat / base URL of the published site")] = "https://dades.localret.cat/",
@@ -49,9 +49,9 @@ def publish(
     wait: Annotated[float, typer.Option("--wait", help="Segons d'espera si una altra execució publica / seconds to wait for another run")] = 0,
 ):
     """Valida les fonts i publica les dades / validate the sources and publish the datasets."""
-    from localret.pipeline import Options
+    from localret.pipeline import make_options
 
-    opts = Options(sources.resolve(), out.resolve(), state.resolve(), _as_of(as_of), base_url, wait=wait)
+    opts = make_options(sources, out, state, _as_of(as_of).isoformat(), base_url, wait)
     _check_paths(opts)
     if prefect:
         from localret.flow import run_publish_flow
@@ -91,7 +91,7 @@ def serve(
     cron: Annotated[str, typer.Option("--cron", help="Horari cron / cron schedule, e.g. '0 3 * * *'")] = "0 3 * * *",
     name: Annotated[str, typer.Option("--name", help="Nom del desplegament / deployment name")] = "nightly",
     sources: SourcesOpt = paths.SAMPLE_SOURCES,
-    out: OutOpt = paths.DEFAULT_OUT,
+    out: OutOpt = str(paths.DEFAULT_OUT),
     state: StateOpt = Path("var/localret"),
     base_url: Annotated[str, typer.Option("--base-url")] = "https://dades.localret.cat/",
 ):
@@ -105,7 +105,8 @@ def serve(
         CronSim(cron, dt.datetime.now())
     except Exception:
         raise typer.BadParameter(f"expressió cron no vàlida / invalid cron expression: {cron!r}", param_hint="--cron") from None
-    serve_publish(name=name, cron=cron, sources=sources.resolve(), out=out.resolve(), state=state.resolve(), base_url=base_url)
+    serve_publish(name=name, cron=cron, sources=sources.resolve(), out=out if "://" in out else str(Path(out).resolve()),
+                  state=state.resolve(), base_url=base_url)
 
 
 @app.command("diff")
@@ -113,7 +114,7 @@ def diff_cmd(
     dataset: Annotated[str, typer.Argument(help="Dataset, e.g. membres")],
     v1: Annotated[str, typer.Argument(help="Versió anterior / older version")],
     v2: Annotated[str, typer.Argument(help="Versió posterior / newer version")],
-    out: OutOpt = paths.DEFAULT_OUT,
+    out: OutOpt = str(paths.DEFAULT_OUT),
     lang: Annotated[str, typer.Option("--lang", help="ca, es o en")] = "ca",
     as_json: Annotated[bool, typer.Option("--json", help="Diferències completes en JSON / full diff as JSON")] = False,
 ):
@@ -123,7 +124,7 @@ def diff_cmd(
     from localret.rebuild import diff_versions
 
     _check_name(dataset, v1, v2)
-    result = diff_versions(out, dataset, v1, v2)
+    result = diff_versions(Path(out), dataset, v1, v2)
     if as_json:
         console.print(json.dumps(result, ensure_ascii=False, indent=2), markup=False)
         return
@@ -140,11 +141,18 @@ def diff_cmd(
 @app.command()
 def verify(out: OutOpt = paths.DEFAULT_OUT):
     """Comprova bytes i sha256 de cada versió publicada / check every published release."""
+    import tempfile
+
+    from localret import remote
     from localret.verify import verify as run
 
-    if not out.is_dir():
-        raise typer.BadParameter(f"{out} no és una carpeta / is not a folder", param_hint="--out")
-    problems, checked, notices = run(out)
+    if remote.is_remote(out):
+        with tempfile.TemporaryDirectory(prefix="localret-verify-") as tmp:
+            problems, checked, notices = run(remote.fresh_copy(out, Path(tmp) / "public"))
+    else:
+        if not Path(out).is_dir():
+            raise typer.BadParameter(f"{out} no és una carpeta / is not a folder", param_hint="--out")
+        problems, checked, notices = run(Path(out))
     for p in problems:
         console.print(f"  ERROR {p}", markup=False)
     for n in notices:
@@ -157,7 +165,7 @@ def verify(out: OutOpt = paths.DEFAULT_OUT):
 def rebuild(
     dataset: Annotated[str, typer.Argument(help="Dataset, e.g. membres")],
     version: Annotated[str, typer.Argument(help="Versió / version, e.g. 1.2.0")],
-    out: OutOpt = paths.DEFAULT_OUT,
+    out: OutOpt = str(paths.DEFAULT_OUT),
     state: StateOpt = Path("var/localret"),
 ):
     """Reconstrueix una versió des de les entrades arxivades i comprova que és idèntica /
@@ -166,7 +174,7 @@ def rebuild(
 
     _check_name(dataset, version)
     with console.status("Reconstruint / rebuilding..."):
-        problems = run(out, state, dataset, version)
+        problems = run(Path(out), state, dataset, version)
     for p in problems:
         console.print(f"  DIFERENT {p}", markup=False)
     if problems:
@@ -204,7 +212,7 @@ def _check_name(*names: str) -> None:
 
 
 def _check_paths(opts) -> None:
-    if opts.state == opts.out or opts.state.is_relative_to(opts.out):
+    if not opts.remote and (opts.state == opts.out or opts.state.is_relative_to(opts.out)):
         raise typer.BadParameter("--state no pot ser dins de --out: conté dades privades / --state cannot be inside --out: it holds private data", param_hint="--state")
     if not opts.sources.is_dir():
         raise typer.BadParameter(f"{opts.sources} no és una carpeta / is not a folder", param_hint="--sources")
@@ -222,7 +230,8 @@ def _print_summary(opts, outcome) -> None:
     rows = sum(sum(r.rows.values()) for r in outcome.results)
     console.print(f"Llegit / read: {', '.join(i['file'] for i in outcome.inputs)}; {rows} files publicades / rows in "
                   f"{len(outcome.results)} datasets; {len(outcome.published)} versions noves / new releases.", markup=False)
-    console.print(f"On mirar / where to look: {opts.out}/index.html  ·  {opts.out}/<dataset>/latest/", markup=False)
+    where = opts.remote or opts.out
+    console.print(f"On mirar / where to look: {where}/index.html  ·  {where}/<dataset>/latest/", markup=False)
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 from localret import pipeline  # noqa: E402
 
 # Sources may sit on a network share, the output on object storage: retry those stages.
-IO_STAGES = {"ingest", "archive-inputs", "database", "site"}
+IO_STAGES = {"ingest", "archive-inputs", "database", "site", "pull", "push"}
 
 
 def _as_task(stage: str, fn, *args):
@@ -52,19 +52,18 @@ def _as_task(stage: str, fn, *args):
 def publish_flow(sources: str, out: str, state: str, as_of: str | None = None,
                  base_url: str = "https://dades.localret.cat/", wait: float = 0) -> pipeline.Outcome:
     """Plain parameters, so that a scheduled deployment can carry them; as_of None = today."""
-    opts = pipeline.Options(Path(sources), Path(out), Path(state),
-                            dt.date.fromisoformat(as_of) if as_of else dt.date.today(), base_url, wait=wait)
+    opts = pipeline.make_options(sources, out, state, as_of, base_url, wait)
     return pipeline.publish(opts, call=_as_task)
 
 
 def run_publish_flow(opts: pipeline.Options) -> pipeline.Outcome:
     # The heartbeat thread costs ~1 s at the end of every run and only serves a live UI.
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        return publish_flow(str(opts.sources), str(opts.out), str(opts.state), opts.as_of.isoformat(),
+        return publish_flow(str(opts.sources), opts.remote or str(opts.out), str(opts.state), opts.as_of.isoformat(),
                             opts.base_url, opts.wait)
 
 
-def serve_publish(*, name: str, cron: str, sources: Path, out: Path, state: Path, base_url: str) -> None:
+def serve_publish(*, name: str, cron: str, sources: Path, out: str, state: Path, base_url: str) -> None:
     # A scheduled run waits up to 30 minutes for a manual run that holds the output.
     parameters = {"sources": str(sources), "out": str(out), "state": str(state), "as_of": None,
                   "base_url": base_url, "wait": 1800}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from localret import build, extras, incremental, ingest, paths, privacy, provenance, release, validate
+from localret import build, extras, incremental, ingest, paths, privacy, provenance, release, remote, validate
 from filelock import FileLock, Timeout
 
 from localret.errors import Busy, InvalidSources, PublishError
@@ -30,6 +30,7 @@ class Options:
     project: Path = paths.ROOT  # where datasets/ and schemas/ are declared
     only: list[str] | None = None  # build and release only these datasets
     wait: float = 0  # seconds to wait for another run's lock before giving up
+    remote: str | None = None  # an object-storage URL; then `out` is its local mirror
 
 
 @dataclass
@@ -43,6 +44,15 @@ class Outcome:
     @property
     def published(self) -> list[release.ReleaseResult]:
         return [r for r in self.results if r.released]
+
+
+def make_options(sources, out: str, state, as_of: str | None, base_url: str, wait: float = 0) -> Options:
+    """Options from plain values (the CLI's and a deployment's); `out` may be a URL."""
+    state = Path(state).resolve()
+    when = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    if remote.is_remote(out):
+        return Options(Path(sources).resolve(), remote.mirror_for(out, state), state, when, base_url, wait=wait, remote=out)
+    return Options(Path(sources).resolve(), Path(out).resolve(), state, when, base_url, wait=wait)
 
 
 def staging_root(out: Path) -> Path:
@@ -171,6 +181,8 @@ def _publish(opts: Options, call) -> Outcome:
     outcome = Outcome(provenance.new_run_id(started), validate.Report())
     status = "failed"
     try:
+        if opts.remote:
+            call("pull", remote.pull, opts.remote, opts.out)
         sources = call("ingest", read_sources, opts.sources)
         outcome.inputs = call("archive-inputs", archive, sources, opts.state)
         outcome.report = call("validate", check, sources)
@@ -190,6 +202,8 @@ def _publish(opts: Options, call) -> Outcome:
             call("database", write_database, opts.out, specs)
             call("site", publish_site, opts.out, opts.base_url)
             release.pending_marker(opts.out).unlink(missing_ok=True)
+        if opts.remote:
+            call("push", remote.push, opts.out, opts.remote)
         status = "published" if outcome.published else "unchanged"
         incremental.remember(opts.state, opts.out, keys)
         return outcome
