@@ -47,6 +47,7 @@ def publish(
     base_url: Annotated[str, typer.Option("--base-url", help="URL base del lloc publicat / base URL of the published site")] = "https://dades.localret.cat/",
     prefect: Annotated[bool, typer.Option("--prefect/--no-prefect", help="Executa com a flux de Prefect / run as a Prefect flow")] = True,
     wait: Annotated[float, typer.Option("--wait", help="Segons d'espera si una altra execució publica / seconds to wait for another run")] = 0,
+    dask: Annotated[Optional[str], typer.Option("--dask", help="Adreça d'un planificador Dask (tcp://...) o 'local:N' / Dask scheduler address or 'local:N' workers")] = None,
 ):
     """Valida les fonts i publica les dades / validate the sources and publish the datasets."""
     from localret.pipeline import make_options
@@ -56,7 +57,10 @@ def publish(
     if prefect:
         from localret.flow import run_publish_flow
 
-        outcome = run_publish_flow(opts)
+        if dask and dask.startswith("local:"):
+            outcome = run_publish_flow(opts, dask_workers=int(dask.split(":", 1)[1] or 2))
+        else:
+            outcome = run_publish_flow(opts, dask_address=dask)
     else:
         from localret.pipeline import publish as run
 

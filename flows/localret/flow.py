@@ -56,11 +56,33 @@ def publish_flow(sources: str, out: str, state: str, as_of: str | None = None,
     return pipeline.publish(opts, call=_as_task)
 
 
-def run_publish_flow(opts: pipeline.Options) -> pipeline.Outcome:
+def _submit(fn, *args):
+    """Each dataset's work as its own task run, on whatever task runner the flow has."""
+    return task(fn, name=f"dataset:{args[1]}", cache_policy=NO_CACHE).submit(*args)
+
+
+@flow(name="localret-publish-spread", log_prints=False)
+def publish_spread_flow(sources: str, out: str, state: str, as_of: str | None = None,
+                        base_url: str = "https://dades.localret.cat/", wait: float = 0) -> pipeline.Outcome:
+    """The same run with per-dataset work submitted to the task runner (Dask)."""
+    opts = pipeline.make_options(sources, out, state, as_of, base_url, wait)
+    return pipeline.publish(opts, call=_as_task, submit=_submit)
+
+
+def run_publish_flow(opts: pipeline.Options, dask_address: str | None = None, dask_workers: int | None = None) -> pipeline.Outcome:
+    """Run the flow; with a Dask scheduler address (or a worker count for a local cluster),
+    each dataset is prepared on the Dask cluster through prefect-dask."""
+    args = (str(opts.sources), opts.remote or str(opts.out), str(opts.state), opts.as_of.isoformat(), opts.base_url, opts.wait)
     # The heartbeat thread costs ~1 s at the end of every run and only serves a live UI.
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        return publish_flow(str(opts.sources), opts.remote or str(opts.out), str(opts.state), opts.as_of.isoformat(),
-                            opts.base_url, opts.wait)
+        if dask_address is None and dask_workers is None:
+            return publish_flow(*args)
+        from prefect_dask import DaskTaskRunner
+
+        runner = (DaskTaskRunner(address=dask_address) if dask_address else
+                  DaskTaskRunner(cluster_kwargs={"n_workers": dask_workers, "threads_per_worker": 1, "processes": True,
+                                                 "dashboard_address": None}))
+        return publish_spread_flow.with_options(task_runner=runner)(*args)
 
 
 def serve_publish(*, name: str, cron: str, sources: Path, out: str, state: Path, base_url: str) -> None:

@@ -103,6 +103,40 @@ def release_all(sources: ingest.Sources, datasets: list[build.BuiltDataset], opt
     return results
 
 
+def prepare_dataset(opts: Options, name: str, inputs: list[dict]) -> release.ReleaseResult:
+    """One dataset's whole work, self-contained (it reads the validated sources itself and
+    returns only plain data), so that it can run on another worker: build, write, guard,
+    stage. Making it visible stays with the run that holds the lock (release.commit)."""
+    sources = read_sources(opts.sources)
+    validate.typed_tables(sources)
+    built = build.build(sources.con, opts.as_of, sources.register_meta, only=[name], project=opts.project)
+    extras.load_defaults()
+    return release.release_dataset(
+        sources.con, built[0], opts.out, staging_root(opts.out), inputs=inputs, illustrative=sources.illustrative,
+        register_meta=sources.register_meta, extra_writers=extras.RELEASE_WRITERS,
+        guard=privacy.Guard(sources.con, list(sources.files)))
+
+
+def release_spread(opts: Options, names: list[str], inputs: list[dict], submit) -> list[release.ReleaseResult]:
+    """Prepare every dataset through `submit` (e.g. Dask workers), then commit them here."""
+    stage = staging_root(opts.out)
+    if stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True)
+    opts.out.mkdir(parents=True, exist_ok=True)
+    release.repair(opts.out)
+    try:
+        futures = [submit(prepare_dataset, opts, name, inputs) for name in names]
+        results = [f.result() for f in futures]
+        for result in results:
+            release.commit(result)
+    except OSError as exc:
+        raise PublishError(f"{exc.filename or opts.out}: no s'ha pogut escriure / could not write: {exc.strerror}") from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return results
+
+
 def write_database(out: Path, specs: list[build.DatasetSpec]) -> Path:
     """<out>/localret.duckdb: every table and summary of the latest releases, for querying."""
     target = out / "localret.duckdb"
@@ -169,14 +203,15 @@ def exclusive(out: Path, wait: float):
         lock.release()
 
 
-def publish(opts: Options, call=plain_call) -> Outcome:
+def publish(opts: Options, call=plain_call, submit=None) -> Outcome:
     """Every stage in order, holding the output's lock. `call(stage, fn, *args)` runs one
-    stage: directly here, as a Prefect task in flow.py; the order stays in this one place."""
+    stage: directly here, as a Prefect task in flow.py; the order stays in this one place.
+    With `submit(fn, *args) -> future`, each dataset's work is spread (flow.py: Dask)."""
     with exclusive(opts.out, opts.wait):
-        return _publish(opts, call)
+        return _publish(opts, call, submit)
 
 
-def _publish(opts: Options, call) -> Outcome:
+def _publish(opts: Options, call, submit=None) -> Outcome:
     started = dt.datetime.now(dt.timezone.utc)
     outcome = Outcome(provenance.new_run_id(started), validate.Report())
     status = "failed"
@@ -193,8 +228,11 @@ def _publish(opts: Options, call) -> Outcome:
         skip, keys = incremental.plan(specs, outcome.inputs, opts.out, opts.state, opts.project, paths.REGISTER)
         outcome.skipped = skip
         todo = replace(opts, only=[s.name for s in specs if s.name not in skip])
-        datasets = call("build", build_datasets, sources, todo)
-        outcome.results = call("release", release_all, sources, datasets, opts, outcome.inputs)
+        if submit is None:
+            datasets = call("build", build_datasets, sources, todo)
+            outcome.results = call("release", release_all, sources, datasets, opts, outcome.inputs)
+        else:
+            outcome.results = release_spread(opts, todo.only, outcome.inputs, submit)
         outcome.results += [release.unchanged(opts.out, name) for name in skip]
         order = [s.name for s in specs]
         outcome.results.sort(key=lambda r: order.index(r.dataset))

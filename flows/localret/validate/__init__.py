@@ -32,6 +32,14 @@ def validate(sources: Sources) -> Report:
     return report
 
 
+def typed_tables(sources: Sources) -> None:
+    """Only the typed tables, for a worker that builds from sources already validated."""
+    loaded = frozenset(sources.files)
+    for name in schema.SOURCE_NAMES:
+        if name in loaded:
+            build_typed_table(sources.con, Context(name, schema.source_schema(name), sources.files[name].decimal_comma, loaded))
+
+
 def build_typed_table(con, ctx: Context) -> None:
     """src_<name>: the row number and every public field in its schema type. Private fields
     stop here: no later stage can read them, so none can publish them."""

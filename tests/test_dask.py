@@ -1,0 +1,38 @@
+"""The publish flow with each dataset's work on a real local Dask cluster (prefect-dask)
+publishes byte-identical releases to a plain run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import filecmp
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from localret import paths, pipeline
+
+pytestmark = pytest.mark.timeout(900)
+
+
+def same_tree(a: Path, b: Path) -> list[str]:
+    cmp = filecmp.dircmp(a, b, ignore=["localret.duckdb"])
+    out = [f"{a}/{x}" for x in cmp.left_only + cmp.right_only + cmp.diff_files + cmp.funny_files]
+    _, mismatch, errors = filecmp.cmpfiles(a, b, cmp.common_files, shallow=False)
+    out += [f"{a}/{x}" for x in mismatch + errors if x != "localret.duckdb"]
+    for sub in cmp.common_dirs:
+        out += same_tree(a / sub, b / sub)
+    return out
+
+
+def test_dask_cluster_gives_byte_identical_releases(tmp_path):
+    plain = tmp_path / "plain"
+    pipeline.publish(pipeline.Options(paths.SAMPLE_SOURCES, plain, tmp_path / "s1", dt.date(2026, 11, 27)))
+    spread = tmp_path / "dask"
+    done = subprocess.run([str(Path(sys.executable).with_name("localret")), "publish", "--dask", "local:2",
+                           "--out", str(spread), "--state", str(tmp_path / "s2"), "--as-of", "2026-11-27"],
+                          capture_output=True, text=True, timeout=800)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "PUBLICAT / PUBLISHED membres 1.0.0" in done.stdout
+    assert same_tree(plain, spread) == []
