@@ -190,10 +190,12 @@ def lock_path(out: Path) -> Path:
 def exclusive(out: Path, wait: float):
     """One publisher per output folder. The lock is the kernel's (flock): a run that is
     killed releases it, so a stale lock can never block the next night."""
-    out.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(lock_path(out)), timeout=wait)
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire()
+    except OSError as exc:
+        raise PublishError(f"{exc.filename or out}: no s'ha pogut escriure / could not write: {exc.strerror}") from None
     except Timeout:
         raise Busy(f"{out}: una altra execució està publicant (esperat {wait:g} s) / another run is publishing "
                    f"(waited {wait:g} s); torneu-ho a provar més tard / try again later") from None
