@@ -194,11 +194,11 @@ def exclusive(out: Path, wait: float):
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire()
-    except OSError as exc:
-        raise PublishError(f"{exc.filename or out}: no s'ha pogut escriure / could not write: {exc.strerror}") from None
     except Timeout:
         raise Busy(f"{out}: una altra execució està publicant (esperat {wait:g} s) / another run is publishing "
                    f"(waited {wait:g} s); torneu-ho a provar més tard / try again later") from None
+    except OSError as exc:
+        raise PublishError(f"{exc.filename or out}: no s'ha pogut escriure / could not write: {exc.strerror}") from None
     try:
         yield
     finally:
