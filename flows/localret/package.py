@@ -91,8 +91,10 @@ def datapackage(dataset: BuiltDataset, files: dict[str, dict[str, WrittenFile]],
         "localret:data_referencia": dataset.as_of.isoformat() if dataset.as_of else None,
         "localret:illustrative": illustrative,
         "localret:translations": {
-            lang: {"title": spec.text("title", lang), "description": spec.text("description", lang)} for lang in ("es", "en")
+            lang: {"title": spec.text("title", lang), "description": spec.text("description", lang),
+                   "keywords": spec.meta["keywords"][lang]} for lang in ("es", "en")
         },
+        "localret:theme": spec.meta.get("theme", "sector-publico"),
         "keywords": spec.meta["keywords"]["ca"],
         "licenses": [LICENSE],
         "contributors": [{"title": PUBLISHER, "role": "publisher"}],

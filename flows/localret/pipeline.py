@@ -91,7 +91,7 @@ def release_all(sources: ingest.Sources, datasets: list[build.BuiltDataset], opt
             results.append(release.release_dataset(
                 sources.con, dataset, opts.out, stage, inputs=inputs, illustrative=sources.illustrative,
                 register_meta=sources.register_meta, extra_writers=extras.RELEASE_WRITERS,
-                guard=guard))
+                guard=guard, base_url=opts.base_url))
             if progress:
                 progress(dataset.name)
         for result in results:
@@ -114,7 +114,7 @@ def prepare_dataset(opts: Options, name: str, inputs: list[dict]) -> release.Rel
     return release.release_dataset(
         sources.con, built[0], opts.out, staging_root(opts.out), inputs=inputs, illustrative=sources.illustrative,
         register_meta=sources.register_meta, extra_writers=extras.RELEASE_WRITERS,
-        guard=privacy.Guard(sources.con, list(sources.files)))
+        guard=privacy.Guard(sources.con, list(sources.files)), base_url=opts.base_url)
 
 
 def release_spread(opts: Options, names: list[str], inputs: list[dict], submit) -> list[release.ReleaseResult]:

@@ -47,7 +47,8 @@ def rebuild(out: Path, state: Path, dataset: str, version: str, project: Path | 
             shutil.copytree(out / dataset / versions[i - 1]["version"], home / versions[i - 1]["version"])
             (home / "versions.json").write_text(json.dumps({"dataset": dataset, "versions": versions[:i]}), encoding="utf-8")
         opts = pipeline.Options(sources, scratch, tmp / "state", dt.date.fromisoformat(entry["data_referencia"]),
-                                only=[dataset], **({"project": project} if project else {}))
+                                only=[dataset], **({"project": project} if project else {}),
+                                **({"base_url": entry["base_url"]} if entry.get("base_url") else {}))
         src = pipeline.read_sources(sources)
         report = pipeline.check(src)
         if not report.ok:

@@ -74,7 +74,7 @@ def read_versions(out: Path, name: str) -> list[dict]:
 
 def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: Path, staging: Path, *,
                     inputs: list[dict], illustrative: bool, register_meta: dict,
-                    extra_writers=(), guard=None) -> ReleaseResult:
+                    extra_writers=(), guard=None, base_url: str | None = None) -> ReleaseResult:
     name = dataset.name
     run_inputs = inputs
     inputs = [i for i in inputs if i["name"] in dataset.spec.sources or i["name"] == "manifest"]
@@ -103,7 +103,8 @@ def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: 
     (stage / "CHANGES.md").write_text(changelog.markdown(changes), encoding="utf-8")
     extra = []
     for writer in extra_writers:  # XLSX, README...: written before datapackage.json lists them
-        extra.extend(writer(con, dataset, stage, version=version, changes=changes, illustrative=illustrative))
+        extra.extend(writer(con, dataset, stage, version=version, changes=changes, illustrative=illustrative,
+                            base_url=base_url))
     extra_files = [package.WrittenFile(p, *package.file_digest(stage / p)) for p in ["CHANGES.md", "changes.json", *extra]]
     dp = package.datapackage(dataset, files, version=version, created=created, inputs=inputs,
                              illustrative=illustrative, register_meta=register_meta, extra_files=extra_files)
@@ -116,7 +117,7 @@ def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: 
         "data_referencia": dataset.as_of.isoformat(), "bump": diff.BUMP_NAMES[bump] if last else "initial",
         "rows": rows, "hash": _sha(hashes), "tables": hashes, "metadata_hash": meta_hash,
         "summary": summary, "summary_i18n": changes["summary"], "inputs": [i["sha256"] for i in inputs], "run_inputs": run_inputs,
-        "datapackage_sha256": dp_sha,
+        "datapackage_sha256": dp_sha, "base_url": base_url,
     }
     return ReleaseResult(name, version, last["version"] if last else None, entry["bump"], rows, summary, changes,
                          out / name / version, staged=(out, stage, history + [entry]))

@@ -107,7 +107,7 @@ def write_xlsx(con, dataset: BuiltDataset, folder: Path, *, version: str, change
     book = xlsxwriter.Workbook(str(folder / name), {
         "constant_memory": True,  # rows are streamed: memory stays flat however long the table
         "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
-        "default_date_format": "yyyy-mm-dd", "remove_timezone": True,
+        "default_date_format": "yyyy-mm-dd", "remove_timezone": True, "nan_inf_to_errors": True,
     })
     try:
         title_ca = dataset.spec.text("title")

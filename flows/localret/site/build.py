@@ -1,1 +1,359 @@
-"""placeholder"""
+"""The SITE_WRITER of the static site: pages in Catalan (index.html), Spanish (index.es.html)
+and English (index.en.html) for the home page and for each dataset (<out>/<dataset>/), the
+assets they share (<out>/assets/: CSS, the member-search script, the SVG charts), and
+sitemap.xml and robots.txt.
+
+The site works from a plain folder, a static server or object storage, offline: no CDN, no
+external fonts or scripts, relative links between pages; absolute URLs (from base_url) only
+in metadata (canonical, hreflang, JSON-LD, sitemap). Everything that comes from the data is
+escaped by Jinja2's autoescape; the JSON-LD is serialised with <, > and & escaped. Output is
+deterministic: same <out>, same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from importlib import resources
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+
+import jinja2
+from markupsafe import Markup
+
+from localret.extras import site_writer
+from localret.fsutil import write_if_changed
+from localret.site import charts, i18n, published
+from localret.site.published import ILLUSTRATIVE_MARK, LANGS, Dataset
+
+ASSETS = "assets"
+PREVIEW_ROWS = 10
+CHANGELOG_VERSIONS = 10
+FEED = "feed.atom"
+# Which charts each page shows (the resums page shows them all).
+PAGE_CHARTS = {
+    "index": ["members-by-type", "members-per-year"],
+    "membres": ["members-per-year", "members-by-type", "members-by-province", "members-by-comarca"],
+    "ens": ["members-by-province", "members-by-comarca"],
+    "contractacio-agregada": ["adhesions-by-lot", "adhesions-by-operator"],
+    "convenis": ["agreements-per-year"],
+    "resums": list(charts.BUILDERS),
+}
+MEMBER_TYPES = ("AJUNTAMENT", "DIPUTACIO", "CONSELL_COMARCAL", "AREA_METROPOLITANA", "ENTITAT_MUNICIPALISTA")
+
+
+def page_name(lang: str) -> str:
+    return "index.html" if lang == "ca" else f"index.{lang}.html"
+
+
+def page_url(base: str, folder: str, lang: str) -> str:
+    """Absolute URL of a page: the folder itself for Catalan (what a server serves for it)."""
+    prefix = f"{base}{folder}/" if folder else base
+    return prefix if lang == "ca" else prefix + page_name(lang)
+
+
+def json_for_script(data) -> Markup:
+    """JSON safe inside <script>: no "</script>", no HTML comment or CDATA openers."""
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("localret.site", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["number"] = i18n.number
+    env.filters["size"] = i18n.size
+    env.filters["date"] = i18n.date
+    env.filters["percent"] = i18n.percent
+    return env
+
+
+class Site:
+    def __init__(self, out: Path, base_url: str):
+        self.out = out
+        self.base = published.base(base_url)
+        self.datasets = published.load(out)
+        self.by_name = {d.name: d for d in self.datasets}
+        self.env = environment()
+        self.charts = charts.build_all(self.by_name.get("resums"))
+        self.written: list[Path] = []
+
+    # ---------- shared context ----------
+
+    def common(self, lang: str, folder: str, root: str, title: str, description: str) -> dict:
+        langs = [{"code": code, "name": i18n.LANG_NAMES[code], "href": page_name(code), "current": code == lang,
+                  "url": page_url(self.base, folder, code)} for code in LANGS]
+        illustrative = any(d.illustrative for d in self.datasets)
+        return {
+            "lang": lang, "root": root, "langs": langs, "page_title": title, "meta_description": description,
+            "canonical": page_url(self.base, folder, lang), "x_default": page_url(self.base, folder, "ca"),
+            "t": lambda key, **kw: i18n.t(key, lang, **kw), "S": i18n.S,
+            "site_feed": f"{root}{FEED}", "illustrative": illustrative, "illustrative_mark": ILLUSTRATIVE_MARK[lang],
+            "licence_url": published.LICENSE_URL, "licence_title": published.LICENSE_TITLE,
+            "contact_url": published.CONTACT_URL, "publisher_url": published.PUBLISHER_URL,
+            "assets": f"{root}{ASSETS}/", "scripts": [], "jsonld": None, "dataset_feed": None,
+            "home": f"{root}{page_name(lang)}",
+        }
+
+    def chart_context(self, ids: list[str], lang: str, root: str) -> list[dict]:
+        out = []
+        for chart_id in ids:
+            chart = self.charts.get((chart_id, lang))
+            if chart:
+                out.append({"id": chart_id, "title": chart.title, "alt": chart.alt, "src": f"{root}{ASSETS}/charts/{chart.filename}",
+                            "width": chart.width, "height": chart.height, "headers": chart.headers, "rows": chart.rows})
+        return out
+
+    def dataset_card(self, ds: Dataset, lang: str, root: str) -> dict:
+        prefix = f"{root}{ds.name}/"
+        xlsx = ds.file(f"{ds.name}.xlsx")
+        csvs = [f for f in ds.files if f.format == "csv"]
+        buttons = []
+        if xlsx:
+            buttons.append({"label": "XLSX", "href": f"{prefix}latest/{xlsx.path}", "size": xlsx.bytes, "download": True})
+        if len(csvs) == 1:
+            buttons.append({"label": "CSV", "href": f"{prefix}latest/{csvs[0].path}", "size": csvs[0].bytes, "download": True})
+        elif csvs:
+            buttons.append({"label": i18n.t("all_tables_csv", lang, n=len(csvs)), "href": f"{prefix}{page_name(lang)}#descarregues",
+                            "size": None, "download": False})
+        dp = ds.file("datapackage.json")
+        if dp:
+            buttons.append({"label": "Data Package (JSON)", "href": f"{prefix}latest/datapackage.json", "size": dp.bytes, "download": True})
+        return {"name": ds.name, "title": ds.title(lang), "description": ds.description(lang), "version": ds.version,
+                "modified": ds.modified, "size": ds.total_bytes, "rows": ds.rows, "tables": len(ds.resources),
+                "href": f"{prefix}{page_name(lang)}", "buttons": buttons, "illustrative": ds.illustrative}
+
+    def headline(self, lang: str) -> dict | None:
+        resums = self.by_name.get("resums")
+        if resums is None:
+            return None
+        by_type = resums.read_rows("membres-per-tipus")
+        cover = resums.read_rows("cobertura")
+        if not by_type:
+            return None
+        types = [{"label": i18n.code_label("tipus_ens", r["tipus_ens"], lang), "value": int(r["membres_actius"] or 0)}
+                 for r in by_type]
+        c = cover[0] if cover else None
+        return {"total": sum(x["value"] for x in types), "types": types, "date": resums.reference_date,
+                "population_share": float(c["percentatge_poblacio"]) if c and c.get("percentatge_poblacio") else None,
+                "population_covered": int(c["poblacio_coberta"]) if c and c.get("poblacio_coberta") else None,
+                "population": int(c["poblacio_catalunya"]) if c and c.get("poblacio_catalunya") else None,
+                "municipality_share": float(c["percentatge_municipis"]) if c and c.get("percentatge_municipis") else None,
+                "municipalities": int(c["municipis_catalunya"]) if c and c.get("municipis_catalunya") else None,
+                "population_year": c.get("any_poblacio") if c else None}
+
+    # ---------- pages ----------
+
+    def index(self, lang: str) -> str:
+        ctx = self.common(lang, "", "", i18n.t("site_name", lang), i18n.t("about", lang))
+        # The catalogue is another site writer's output: linked always, never measured, so that
+        # the page does not depend on the order the writers run in.
+        downloads = [
+            {"label": i18n.t("catalog_rdf", lang), "href": "catalog.rdf", "size": None},
+            {"label": i18n.t("catalog_jsonld", lang), "href": "catalog.jsonld", "size": None},
+        ]
+        db = self.out / "localret.duckdb"
+        if db.exists():
+            downloads.insert(0, {"label": i18n.t("duckdb", lang), "href": db.name, "size": db.stat().st_size})
+        ctx.update({
+            "datasets": [self.dataset_card(d, lang, "") for d in self.datasets],
+            "headline": self.headline(lang),
+            "charts": self.chart_context(PAGE_CHARTS["index"], lang, ""),
+            "site_downloads": downloads,
+            "jsonld": json_for_script(self.catalog_jsonld(lang)),
+        })
+        return self.env.get_template("index.html").render(ctx)
+
+    def catalog_jsonld(self, lang: str) -> dict:
+        return {
+            "@context": "https://schema.org", "@type": "DataCatalog", "@id": f"{self.base}#catalog",
+            "name": i18n.t("site_name", lang), "description": i18n.t("about", lang), "url": page_url(self.base, "", lang),
+            "inLanguage": lang, "license": published.LICENSE_URL,
+            "publisher": {"@type": "Organization", "name": published.PUBLISHER, "url": published.PUBLISHER_URL},
+            "dataset": [{"@type": "Dataset", "@id": f"{self.base}{d.name}/#dataset", "name": d.title(lang),
+                         "url": page_url(self.base, d.name, lang)} for d in self.datasets],
+        }
+
+    def dataset_jsonld(self, ds: Dataset, lang: str) -> dict:
+        description = ds.description(lang)
+        if ds.illustrative:
+            description = f"{ILLUSTRATIVE_MARK[lang]}: {i18n.t('illustrative', lang)} {description}"
+        if len(description) < 50:
+            description = f"{description} {i18n.t('about_data', lang)}"
+        description = description[:5000]
+        start, end = ds.temporal_coverage()
+        variables, seen = [], set()
+        for res in ds.resources:
+            for f in res.get("schema", {}).get("fields", []):
+                if f["name"] in seen:
+                    continue
+                seen.add(f["name"])
+                variables.append({"@type": "PropertyValue", "name": f["name"],
+                                  "description": " ".join(f"{f.get('title', '')}. {f.get('description', '')}".split())})
+        org = {"@type": "Organization", "name": published.PUBLISHER, "url": published.PUBLISHER_URL}
+        title = ds.title(lang) + (f" ({ILLUSTRATIVE_MARK[lang]})" if ds.illustrative else "")
+        return {
+            "@context": "https://schema.org",
+            "@type": "Dataset",
+            "@id": f"{self.base}{ds.name}/#dataset",
+            "name": title,
+            "description": description,
+            "url": page_url(self.base, ds.name, lang),
+            "identifier": f"{self.base}{ds.name}/",
+            "inLanguage": "ca",
+            "version": ds.version,
+            "datePublished": ds.issued,
+            "dateModified": ds.modified,
+            "keywords": ds.keywords(lang),
+            "license": published.LICENSE_URL,
+            "isAccessibleForFree": True,
+            "creator": org,
+            "publisher": org,
+            "creditText": published.citation(ds.title(lang), ds.version, ds.released, f"{self.base}{ds.name}/", lang),
+            "spatialCoverage": {"@type": "Place", "name": "Catalunya",
+                                "sameAs": "http://datos.gob.es/recurso/sector-publico/territorio/Autonomia/Cataluna"},
+            "temporalCoverage": f"{start}/{end}" if start != end else end,
+            "variableMeasured": variables,
+            "includedInDataCatalog": {"@type": "DataCatalog", "@id": f"{self.base}#catalog", "name": i18n.t("site_name", lang),
+                                      "url": page_url(self.base, "", lang)},
+            "distribution": [{"@type": "DataDownload", "name": f.path, "contentUrl": f"{self.base}{ds.name}/latest/{f.path}",
+                              "encodingFormat": f.mediatype, "contentSize": f"{f.bytes} B"} for f in ds.files],
+        }
+
+    def dataset_page(self, ds: Dataset, lang: str) -> str:
+        root = "../"
+        ctx = self.common(lang, ds.name, root, f"{ds.title(lang)} · {i18n.t('site_name', lang)}", ds.description(lang))
+        resources_by_name = {r["name"]: r for r in ds.resources}
+        files = []
+        for f in ds.files:
+            res = resources_by_name.get(f.resource or "")
+            files.append({"path": f.path, "href": f"latest/{f.path}", "label": f.label, "bytes": f.bytes, "sha256": f.sha256,
+                          "contents": (res.get("title") if res else None) or f.resource or "", "resource": f.resource})
+        dictionary, previews = [], []
+        for res in ds.resources:
+            schema = res.get("schema", {})
+            pk = schema.get("primaryKey", [])
+            pk = [pk] if isinstance(pk, str) else pk
+            fields = [{"name": f["name"], "title": f.get("title", ""), "type": f.get("type", "string"),
+                       "description": f.get("description", ""), "example": published.example_text(f),
+                       "constraints": published.constraints_text(f, lang, f["name"] in pk)} for f in schema.get("fields", [])]
+            dictionary.append({"name": res["name"], "title": res.get("title", res["name"]), "description": res.get("description", ""),
+                               "fields": fields, "rows": res.get("localret:rows", 0)})
+            rows = ds.read_rows(res["name"], PREVIEW_ROWS)
+            previews.append({"name": res["name"], "title": res.get("title", res["name"]), "columns": [f["name"] for f in fields],
+                             "rows": [[r.get(f["name"]) or "" for f in fields] for r in rows], "total": res.get("localret:rows", len(rows))})
+        versions = []
+        for v in reversed(ds.versions):
+            versions.append({"version": v.version, "date": v.date, "bump": i18n.S["bump"].get(v.bump, {}).get(lang, v.bump),
+                             "summary": v.summary.get(lang) or v.summary.get("ca", ""), "sentences": v.sentences(lang),
+                             "files": [{"path": f.path, "href": f"{v.version}/{f.path}", "bytes": f.bytes} for f in v.files]})
+        cite = published.citation(ds.title(lang), ds.version, ds.released, f"{self.base}{ds.name}/", lang)
+        ctx.update({
+            "ds": ds, "title": ds.title(lang), "description": ds.description(lang), "keywords": ds.keywords(lang),
+            "files": files, "dictionary": dictionary, "previews": previews, "versions": versions,
+            "changelog": versions[:CHANGELOG_VERSIONS], "citation": cite,
+            "charts": self.chart_context(PAGE_CHARTS.get(ds.name, []), lang, root),
+            "search": self.member_search(lang) if ds.name == "ens" else None,
+            "dataset_feed": FEED, "jsonld": json_for_script(self.dataset_jsonld(ds, lang)),
+            "dictionary_lang": "ca" if lang != "ca" else None,
+        })
+        if ctx["search"]:
+            ctx["scripts"] = [f"{root}{ASSETS}/site.js"]
+        return self.env.get_template("dataset.html").render(ctx)
+
+    def member_search(self, lang: str) -> dict | None:
+        ens = self.by_name.get("ens")
+        if ens is None:
+            return None
+        bodies = ens.read_rows("ens")
+        membres = self.by_name.get("membres")
+        active: set[str] | None = None
+        if membres is not None:
+            day = membres.reference_date
+            active = {r["ens_id"] for r in membres.read_rows("membres")
+                      if r.get("data_alta") and r["data_alta"] <= day and (not r.get("data_baixa") or r["data_baixa"] > day)}
+        rows = []
+        for b in sorted(bodies, key=lambda r: (published_sort_key(r.get("nom") or ""), r["ens_id"])):
+            rows.append({"name": b.get("nom") or "", "type": b.get("tipus_ens") or "",
+                         "type_label": i18n.type_singular(b.get("tipus_ens"), lang),
+                         "comarca": b.get("comarca_nom") or "", "province": b.get("provincia_nom") or "",
+                         "code": b.get("codi_ens") or b.get("ens_id") or "",
+                         "member": None if active is None else b["ens_id"] in active})
+        types = sorted({r["type"] for r in rows if r["type"]}, key=lambda c: (c not in MEMBER_TYPES, i18n.type_singular(c, lang)))
+        comarques = sorted({r["comarca"] for r in rows if r["comarca"]}, key=published_sort_key)
+        return {"rows": rows, "types": [{"code": c, "label": i18n.type_singular(c, lang)} for c in types],
+                "comarques": comarques, "total": len(rows), "has_member": active is not None,
+                "reference_date": ens.reference_date}
+
+    # ---------- files ----------
+
+    def write(self, relative: str, data: bytes | str) -> None:
+        path = self.out / relative
+        write_if_changed(path, data.encode("utf-8") if isinstance(data, str) else data)
+        self.written.append(path)
+
+    def write_assets(self) -> None:
+        static = resources.files("localret.site") / "static"
+        for name in ("site.css", "site.js"):
+            self.write(f"{ASSETS}/{name}", (static / name).read_bytes())
+        chart_dir = self.out / ASSETS / "charts"
+        keep = set()
+        for chart in self.charts.values():
+            self.write(f"{ASSETS}/charts/{chart.filename}", chart.svg)
+            keep.add(chart.filename)
+        if chart_dir.is_dir():
+            for old in chart_dir.iterdir():  # charts of tables no longer published
+                if old.name not in keep:
+                    old.unlink() if old.is_file() else shutil.rmtree(old)
+
+    def sitemap(self) -> str:
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
+        pages = [("", max((d.released for d in self.datasets), default=None))]
+        pages += [(d.name, d.released) for d in self.datasets]
+        for folder, lastmod in pages:
+            for lang in LANGS:
+                lines.append("  <url>")
+                lines.append(f"    <loc>{xml_escape(page_url(self.base, folder, lang))}</loc>")
+                if lastmod:
+                    lines.append(f"    <lastmod>{lastmod}</lastmod>")
+                for alt in LANGS:
+                    lines.append(f'    <xhtml:link rel="alternate" hreflang="{alt}" href="{xml_escape(page_url(self.base, folder, alt))}"/>')
+                lines.append(f'    <xhtml:link rel="alternate" hreflang="x-default" href="{xml_escape(page_url(self.base, folder, "ca"))}"/>')
+                lines.append("  </url>")
+        lines.append("</urlset>")
+        return "\n".join(lines) + "\n"
+
+    def robots(self) -> str:
+        return f"User-agent: *\nAllow: /\n\nSitemap: {self.base}sitemap.xml\n"
+
+    def build(self) -> list[Path]:
+        self.write_assets()
+        for lang in LANGS:
+            self.write(page_name(lang), self.index(lang))
+            for ds in self.datasets:
+                self.write(f"{ds.name}/{page_name(lang)}", self.dataset_page(ds, lang))
+        self.write("sitemap.xml", self.sitemap())
+        self.write("robots.txt", self.robots())
+        return self.written
+
+
+def published_sort_key(text: str) -> tuple:
+    """Alphabetical order as a Catalan reader expects it: accents and case do not count first."""
+    import unicodedata
+
+    plain = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).casefold()
+    return (plain.replace("·", "").replace("'", " "), text)
+
+
+@site_writer
+def write_site(out: Path, base_url: str) -> list[Path]:
+    return Site(out, base_url).build()
+

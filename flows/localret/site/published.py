@@ -254,6 +254,10 @@ class Dataset:
     def temporal_coverage(self) -> tuple[str, str]:
         """(start, end) of the period the data covers: the earliest date (or year) in its
         tables to the reference date. Reference dates themselves are not coverage."""
+        return self._temporal
+
+    @cached_property
+    def _temporal(self) -> tuple[str, str]:
         start: str | None = None
         for res in self.resources:
             fields = [f for f in res.get("schema", {}).get("fields", [])

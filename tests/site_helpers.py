@@ -1,0 +1,69 @@
+"""Helpers of the site, catalogue and XLSX tests: one publication of the bundled sample per
+test session (shared by test_xlsx, test_catalog, test_site and test_browser), and readers of
+what it published."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from localret import paths
+
+AS_OF = dt.date(2026, 11, 27)
+BASE_URL = "https://dades.localret.cat/"
+SHARED = Path(paths.ROOT).parent / "shared"
+SHAPES_DIR = SHARED / "standards" / "dcat-ap-es-shacl-1.0.0"
+_published: dict[str, Path] = {}
+
+
+def published_sample(tmp_path_factory) -> Path:
+    """<out> of `pipeline.publish` of the bundled sample at AS_OF, without Prefect; published
+    once per session, whichever test module asks first. Read-only: copy it to change it."""
+    if "out" not in _published:
+        from localret.pipeline import Options, publish
+
+        base = tmp_path_factory.mktemp("site-sample")
+        out, state = base / "out", base / "state"
+        publish(Options(Path(paths.SAMPLE_SOURCES), out, state, AS_OF, BASE_URL))
+        _published["out"] = out
+    return _published["out"]
+
+
+def copy_out(out: Path, dest: Path) -> Path:
+    shutil.copytree(out, dest)
+    return dest
+
+
+def datasets(out: Path) -> list[str]:
+    return sorted(p.parent.name for p in out.glob("*/versions.json"))
+
+
+def package(out: Path, name: str, version: str = "latest") -> dict:
+    return json.loads((out / name / version / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def release_files(out: Path, name: str, version: str = "latest") -> list[str]:
+    """Every file of a release as its datapackage lists it, plus the datapackage itself."""
+    dp = package(out, name, version)
+    return ([r["path"] for r in dp["resources"]] + [f["path"] for f in dp.get("localret:files", [])]
+            + ["datapackage.json"])
+
+
+def versions(out: Path, name: str) -> list[dict]:
+    return json.loads((out / name / "versions.json").read_text(encoding="utf-8"))["versions"]
+
+
+def html_pages(out: Path) -> list[Path]:
+    return sorted(p for p in out.rglob("*.html") if not p.name.startswith("."))
+
+
+def sha1(path: Path) -> str:
+    return hashlib.sha1(path.read_bytes()).hexdigest()
+
+
+def tree_bytes(root: Path, suffixes: tuple[str, ...]) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.suffix in suffixes}
