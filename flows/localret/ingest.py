@@ -92,7 +92,10 @@ def ingest(folder: Path, con: duckdb.DuckDBPyConnection | None = None, progress=
     sources = Sources(con, folder)
     manifest = folder / "manifest.json"
     if manifest.is_file():
-        sources.manifest = json.loads(manifest.read_text(encoding="utf-8"))
+        try:
+            sources.manifest = read_manifest(manifest)
+        except SourceError as exc:  # reported with the other unreadable files: nothing is published
+            sources.problems.append(exc)
     for name in schema.SOURCE_NAMES:
         try:
             path = locate(folder, name)
@@ -111,6 +114,19 @@ def ingest(folder: Path, con: duckdb.DuckDBPyConnection | None = None, progress=
             progress(name)
     sources.register_meta = load_register(con)
     return sources
+
+
+def read_manifest(path: Path) -> dict:
+    """The optional manifest.json (e.g. {"illustrative": true}): a JSON object, or an error,
+    never ignored (it decides whether the data are labelled as illustrative)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SourceError(path.name, getattr(exc, "lineno", None), None,
+                          f"no és JSON vàlid en UTF-8 / not valid UTF-8 JSON: {str(exc)[:200]}") from None
+    if not isinstance(data, dict):
+        raise SourceError(path.name, None, None, "ha de ser un objecte JSON {...} / must be a JSON object {...}")
+    return data
 
 
 def _check_columns(table: Table, contract: schema.Schema) -> None:

@@ -14,7 +14,9 @@ TYPE_NAMES = {
 
 # Personal data that hides in free text (DOMAIN.md §7-8): e-mails, phone numbers, DNI/NIE.
 EMAIL_RE = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"
-PHONE_RE = r"(^|[^0-9])(\+34[ .]?)?[6789][0-9]{2}([ .-]?[0-9]{2,3}){3}([^0-9]|$)"
+# A Spanish number: nine digits from 6-9, grouped any way people write them (612 345 678,
+# 93 402 29 20, 973 26 88 14, 612-345-678), with an optional +34 / 0034.
+PHONE_RE = r"(^|[^0-9])((\+|00)34[ .-]?)?[6789]([ .-]?[0-9]){8}([^0-9]|$)"
 DNI_RE = r"(^|[^A-Za-z0-9])([0-9]{8}|[XYZ][0-9]{7})[-]?[A-Za-z]([^A-Za-z0-9]|$)"
 
 
@@ -118,5 +120,7 @@ formula_rule = field_rule(FieldRule(
     message=fixed("el text comença per = + - o @ i un full de càlcul el podria executar com a fórmula",
                   "the text starts with = + - or @ and a spreadsheet could run it as a formula"),
     applies=lambda f: f.type == "string" and not f.private,
-    predicate=lambda f, ctx: f"regexp_matches({_raw(f, ctx)}, '^[=+@-]') AND NOT regexp_full_match({_raw(f, ctx)}, '-?[0-9]+([.,][0-9]+)?')",
+    # Ingest trims spaces only: a tab or line break before the = still opens a formula (OWASP).
+    predicate=lambda f, ctx: (f"regexp_matches({_raw(f, ctx)}, '^\\s*[=+@-]') "
+                              f"AND NOT regexp_full_match({_raw(f, ctx)}, '\\s*-?[0-9]+([.,][0-9]+)?')"),
 ))

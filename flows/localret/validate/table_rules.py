@@ -110,10 +110,14 @@ table_rule(TableRule(
 def _register_rules(table: str, tipus: str = "tipus_ens") -> None:
     table_rule(TableRule(
         code="municipi-inexistent", severity=ERROR, table=table, field="codi_ens", needs=(table,),
-        message=("l'ajuntament no correspon a cap municipi del registre oficial (Idescat)",
-                 "the ajuntament matches no municipality of the official register (Idescat)"),
-        sql=rows(table, f"{tipus} = 'AJUNTAMENT' AND lr_codi_ens_prefix_ok(codi_ens) AND "
-                        "substr(codi_ens, 1, 5) NOT IN (SELECT codi_ine FROM register_municipis)", "codi_ens"),
+        message=("l'ajuntament no correspon a cap municipi del registre oficial (Idescat): el seu codi d'ens és "
+                 "el codi INE del municipi, el dígit de control i 000",
+                 "the ajuntament matches no municipality of the official register (Idescat): its code is the "
+                 "municipality's INE code, the control digit and 000"),
+        # Digits 7-9 are 000 for the body itself; others are its dependent bodies (DOMAIN.md §5).
+        sql=rows(table, f"{tipus} = 'AJUNTAMENT' AND lr_codi_ens_prefix_ok(codi_ens) AND ("
+                        "substr(codi_ens, 1, 5) NOT IN (SELECT codi_ine FROM register_municipis) "
+                        "OR substr(codi_ens, 7, 3) <> '000')", "codi_ens"),
     ))
     table_rule(TableRule(
         code="consell-comarcal-inexistent", severity=ERROR, table=table, field="codi_ens", needs=(table,),

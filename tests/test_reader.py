@@ -1,0 +1,342 @@
+"""The reader: every format Localret's systems export reads to the same text values, with the
+row numbers the user sees; anything else is refused with a SourceError naming the file."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+
+from localret import ingest
+from localret.errors import SourceError
+from localret.reader import read_table
+
+HEADER = ["codi_ens", "nom", "data", "import", "nota"]
+# Catalan habits: typographic apostrophe, middle dot, accents, a code that lost its zero, a
+# field that needs quoting in a comma CSV.
+ROWS = [
+    ["0801930008", "Ajuntament de Barcelona", "2023-02-01", "1234.5", "Sant Adrià, el Besòs"],
+    ["815800000", "Consell Comarcal del Vallès Occidental", "2019-04-09", "3", None],
+    ["2500190004", "Ajuntament d’Abella de la Conca", "2001-12-31", "0.25", "col·laboració"],
+]
+EXPECTED = [dict(zip(HEADER, r)) for r in ROWS]
+
+
+def csv_text(rows=ROWS, delimiter=",", newline="\n") -> str:
+    def cell(v):
+        if v is None:
+            return ""
+        return f'"{v}"' if (delimiter in v or '"' in v) else v
+    lines = [delimiter.join(HEADER)] + [delimiter.join(cell(v) for v in r) for r in rows]
+    return newline.join(lines) + newline
+
+
+def values(table) -> list[dict]:
+    return [{c: r[c] for c in HEADER} for r in table.frame.to_dict("records")]
+
+
+@pytest.mark.parametrize("encoding, delimiter, newline, detected", [
+    ("utf-8", ",", "\n", "utf-8"),
+    ("utf-8-sig", ",", "\n", "utf-8-sig"),
+    ("utf-8", ";", "\n", "utf-8"),
+    ("utf-8-sig", ";", "\r\n", "utf-8-sig"),
+    ("cp1252", ";", "\r\n", "windows-1252"),
+    ("cp1252", ",", "\n", "windows-1252"),
+    ("utf-8", ",", "\r\n", "utf-8"),
+])
+def test_csv_variants_read_to_the_same_text(tmp_path, encoding, delimiter, newline, detected):
+    path = tmp_path / "t.csv"
+    path.write_bytes(csv_text(delimiter=delimiter, newline=newline).encode(encoding))
+    table = read_table(path)
+    assert table.format == "csv"
+    assert table.encoding == detected and table.delimiter == delimiter
+    assert table.columns == HEADER
+    assert values(table) == EXPECTED
+    assert list(table.frame["_row"]) == [2, 3, 4]
+    assert table.decimal_comma == (delimiter == ";")
+
+
+def test_windows_1252_with_the_only_accent_on_the_last_line_of_a_big_file(tmp_path):
+    """Encoding detection that samples the start of a file would take this for UTF-8."""
+    filler = [[f"08{i:08d}", f"Ens numero {i}", "2020-01-01", str(i), "text ascii"] for i in range(6000)]
+    last = ["0801930008", "Ajuntament de Lluçà", "2020-01-01", "1", "Sant Martí d’Albars"]
+    raw = csv_text(filler + [last], delimiter=";", newline="\r\n").encode("cp1252")
+    assert len(raw) > 300 * 1024 and raw[:-40].isascii() and not raw.isascii()
+    path = tmp_path / "big.csv"
+    path.write_bytes(raw)
+    table = read_table(path)
+    assert table.encoding == "windows-1252"
+    assert len(table.frame) == 6001
+    tail = table.frame.iloc[-1]
+    assert tail["nom"] == "Ajuntament de Lluçà" and tail["nota"] == "Sant Martí d’Albars"
+    assert tail["_row"] == 6002
+
+
+def test_xlsx_reads_to_the_same_text(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "dades"
+    sheet.append(HEADER)
+    sheet.append(["0801930008", "Ajuntament de Barcelona", dt.datetime(2023, 2, 1), 1234.5, "Sant Adrià, el Besòs"])
+    sheet.append([815800000, "Consell Comarcal del Vallès Occidental", dt.date(2019, 4, 9), 3, None])  # zero lost
+    sheet.append([2500190004, "Ajuntament d’Abella de la Conca", "2001-12-31", 0.25, "col·laboració"])
+    assert isinstance(sheet["A3"].value, int) and sheet["C2"].is_date
+    book.create_sheet("altres").append(["ignored"])
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    table = read_table(path)
+    assert table.format == "xlsx" and table.columns == HEADER
+    assert values(table) == EXPECTED
+    assert list(table.frame["_row"]) == [2, 3, 4]
+    assert any("dades" in n for n in table.notes)  # only the first sheet was read, and it says so
+
+
+def test_blank_lines_are_skipped_but_keep_their_number(tmp_path):
+    text = csv_text().splitlines()
+    text.insert(2, "")  # a blank line between the first and second data rows
+    text.insert(4, ",,,,")  # a row of empty cells
+    path = tmp_path / "blank.csv"
+    path.write_text("\n".join(text) + "\n\n", encoding="utf-8")
+    table = read_table(path)
+    assert values(table) == EXPECTED
+    assert list(table.frame["_row"]) == [2, 4, 6]
+
+
+def test_blank_rows_in_xlsx_keep_their_number(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append(ROWS[0])
+    sheet.append([])
+    sheet.append(ROWS[1])
+    sheet.append([None, None])
+    sheet.append(ROWS[2])
+    path = tmp_path / "blank.xlsx"
+    book.save(path)
+    table = read_table(path)
+    assert values(table) == EXPECTED
+    assert list(table.frame["_row"]) == [2, 4, 6]
+
+
+def test_values_are_text_and_never_typed(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,c\n007,1.50,NA\n", encoding="utf-8")
+    row = read_table(path).frame.iloc[0]
+    assert (row["a"], row["b"], row["c"]) == ("007", "1.50", "NA")  # NA is text, not missing
+
+
+# --- refusals ----------------------------------------------------------------------------------
+def refused(path) -> SourceError:
+    with pytest.raises(SourceError) as info:
+        read_table(path)
+    err = info.value
+    assert err.file == path.name and path.name in str(err)
+    return err
+
+
+def test_neither_utf8_nor_windows_1252_is_refused(tmp_path):
+    path = tmp_path / "weird.csv"
+    path.write_bytes(b"a;b\nok;ok\nx\x81y;\x8dz\n")
+    err = refused(path)
+    assert err.row == 3
+    assert "UTF-8" in err.reason and "1252" in err.reason
+
+
+def test_bom_with_invalid_utf8_is_refused(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbfa,b\n1,caf\xe9\n")
+    refused(path)
+
+
+def test_nul_bytes_are_refused(tmp_path):
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"a,b\n1,2\n3,\x004\n")
+    err = refused(path)
+    assert err.row == 3 and "NUL" in err.reason
+
+
+def test_utf16_is_refused(tmp_path):
+    path = tmp_path / "utf16.csv"
+    path.write_bytes("a,b\n1,2\n".encode("utf-16"))
+    refused(path)
+
+
+def test_csv_that_is_really_an_xlsx_is_refused(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(HEADER)
+    book.save(tmp_path / "real.xlsx")
+    path = tmp_path / "fake.csv"
+    path.write_bytes((tmp_path / "real.xlsx").read_bytes())
+    err = refused(path)
+    assert ".xlsx" in err.reason
+
+
+def test_xlsx_that_is_really_a_csv_is_refused(tmp_path):
+    path = tmp_path / "fake.xlsx"
+    path.write_text(csv_text(), encoding="utf-8")
+    refused(path)
+
+
+def test_legacy_xls_is_refused(tmp_path):
+    path = tmp_path / "old.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
+    refused(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n", b"\xef\xbb\xbf", b"   \r\n"])
+def test_empty_file_is_refused(tmp_path, content):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(content)
+    err = refused(path)
+    assert "buit" in err.reason or "empty" in err.reason
+
+
+def test_empty_xlsx_is_refused(tmp_path):
+    path = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(path)
+    refused(path)
+
+
+def test_unsupported_extension_is_refused(tmp_path):
+    path = tmp_path / "t.ods"
+    path.write_text(csv_text(), encoding="utf-8")
+    refused(path)
+
+
+def test_missing_file_is_refused(tmp_path):
+    refused(tmp_path / "absent.csv")
+
+
+def test_duplicated_column_in_header_is_refused(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("a,b,a\n1,2,3\n", encoding="utf-8")
+    err = refused(path)
+    assert err.row == 1 and err.field == "a"
+
+
+def test_ragged_row_is_refused_with_its_row(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("a,b\n1,2\n3,4,5\n", encoding="utf-8")
+    err = refused(path)
+    assert err.row == 3
+
+
+# --- column contract, through ingest -----------------------------------------------------------
+def ingest_problem(folder, name: str) -> SourceError:
+    src = ingest.ingest(folder)
+    problems = [p for p in src.problems if p.file.startswith(name)]
+    assert len(problems) == 1, src.problems
+    assert name not in src.files  # a file with a bad header is not loaded at all
+    return problems[0]
+
+
+def test_missing_column_is_refused_naming_it(sources):
+    t = sources.table("convenis")
+    t.frame = t.frame.drop(columns="objecte")
+    t.columns.remove("objecte")
+    t.save()
+    err = ingest_problem(sources.folder, "convenis")
+    assert (err.file, err.row, err.field) == ("convenis.csv", 1, "objecte")
+    assert "objecte" in str(err)
+
+
+def test_unknown_column_is_refused_naming_it(sources):
+    t = sources.table("contractes")
+    t.rename("adjudicatari", "adjudicataria").save()
+    err = ingest_problem(sources.folder, "contractes")
+    assert err.file == "contractes.csv" and err.row == 1
+    assert "adjudicatari" in str(err) and "adjudicataria" in str(err)
+
+
+def test_duplicated_column_is_refused_naming_it(sources):
+    t = sources.table("membres")
+    t.rename("observacions", "nom").save()
+    err = ingest_problem(sources.folder, "membres")
+    assert (err.file, err.row, err.field) == ("membres.csv", 1, "nom")
+
+
+def test_columns_in_another_order_are_read_by_name(sources):
+    path = sources.file("convenis_parts")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO("\n".join(lines))))
+    reordered = [[r[i] for i in reversed(range(len(r)))] for r in rows]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(reordered)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    report, src = sources.validate()
+    assert report.ok and report.warning_count == 0
+    assert any("order" in n for n in report.notes)
+    first = src.con.execute("SELECT conveni_id, nom, rol FROM src_convenis_parts ORDER BY _row LIMIT 1").fetchone()
+    assert first == ("C-2001-001", "Consorci Localret", "SIGNANT")
+
+
+def test_unreadable_file_is_reported_by_validate_with_file_and_row(sources):
+    path = sources.file("contractes")
+    path.write_bytes(path.read_bytes() + b"x\x81;\n")
+    report, _ = sources.validate()
+    assert not report.ok
+    hits = [f for f in report.findings if f.code == "fitxer-illegible"]
+    assert [(f.file, f.row) for f in hits] == [("contractes.csv", 19)]
+
+
+def test_both_csv_and_xlsx_present_is_refused(sources):
+    t = sources.table("membres")
+    t.save()
+    openpyxl.Workbook().save(sources.folder / "membres.xlsx")
+    err = ingest_problem(sources.folder, "membres")
+    assert "membres" in str(err)
+
+
+def test_missing_source_file_is_reported(sources):
+    sources.file("convenis").unlink()
+    err = ingest_problem(sources.folder, "convenis")
+    assert "convenis" in err.file
+
+
+# --- the `sources` helper of conftest rewrites files faithfully ----------------------------------
+def test_sources_helper_round_trip_is_faithful(sources):
+    """Every source rewritten as a UTF-8 CSV (the .xlsx too) reads back to the same text and
+    still validates cleanly: the edits of the other tests are the only changes they make."""
+    before = {name: sources.table(name).rows() for name in ("membres", "contractes", "adhesions", "convenis", "convenis_parts")}
+    for name in before:
+        sources.table(name).save()
+    assert not (sources.folder / "membres.xlsx").exists() and (sources.folder / "membres.csv").exists()
+    for name, rows in before.items():
+        t = sources.table(name)
+        assert t.original.suffix == ".csv"
+        assert t.original.read_bytes().decode("utf-8")  # UTF-8 now, whatever it was
+        # codes that the spreadsheet stored as numbers stay as the text the user saw
+        assert t.rows() == rows, name
+    assert sources.table("adhesions").delimiter == ";"  # decimal commas keep their meaning
+    report, _ = sources.validate()
+    assert report.findings == [], report.to_text()
+
+
+def test_sources_helper_edits(sources):
+    t = sources.table("convenis_parts")
+    n, last = len(t.frame), t.last_row
+    third = t.row(4)
+    t.drop(3)
+    assert len(t.frame) == n - 1 and t.row(3) == third  # rows below move up, as in a spreadsheet
+    new = t.append({"conveni_id": "C-2001-001", "nif": "P0801900B", "nom": "Ajuntament de Barcelona", "rol": "ADHERIT"})
+    assert new == last
+    t.set(new, "carrec_signant", "Alcaldessa de Barcelona")
+    t.rename("carrec_signant", "carrec")
+    t.save()
+    again = read_table(sources.file("convenis_parts"))
+    assert "carrec" in again.columns and "carrec_signant" not in again.columns
+    tail = again.frame.iloc[-1]
+    assert (tail["_row"], tail["nom"], tail["carrec"], tail["codi_ens"]) == (new, "Ajuntament de Barcelona", "Alcaldessa de Barcelona", None)
+
+
+@pytest.mark.parametrize("content", [b'{"illustrative": tru', b"[1, 2]", b"\xff\xfe{}"])
+def test_malformed_manifest_is_an_error_not_a_crash(sources, content):
+    """manifest.json decides whether the data are labelled illustrative: never ignored."""
+    (sources.folder / "manifest.json").write_bytes(content)
+    report, _ = sources.validate()
+    assert not report.ok
+    assert [(f.file, f.code) for f in report.findings] == [("manifest.json", "fitxer-illegible")]
