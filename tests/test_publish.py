@@ -209,16 +209,7 @@ def declared_resources():
     return [(spec.name, res.name) for spec in load_specs() for res in spec.resources]
 
 
-# Columns that SQL computes as INTEGER (int32) are written as such; the Table Schema says
-# integer, which the publication promises as int64.
-INT32_BUG = pytest.mark.xfail(strict=True, reason=(
-    "BUG: Parquet column typed int32, not int64 as every other integer: datasets/resums/*.sql computes it as "
-    "INTEGER (range()/VALUES) and package.write_tables copies the SQL type instead of the schema's integer"))
-KNOWN_TYPE_BUGS = {("resums", "membres-per-tram-poblacio"): INT32_BUG, ("resums", "membres-per-any"): INT32_BUG}
-
-
-@pytest.mark.parametrize("ds, name", [pytest.param(ds, name, marks=KNOWN_TYPE_BUGS.get((ds, name), ()))
-                                      for ds, name in declared_resources()])
+@pytest.mark.parametrize("ds, name", declared_resources())
 def test_parquet_has_real_types_and_the_csv_rows(published, ds, name):
     res = next(r for r in package(published, ds)["resources"] if r["name"] == name)
     table = pq.read_table(published / ds / "1.0.0" / f"{name}.parquet")

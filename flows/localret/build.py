@@ -104,12 +104,18 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date, register_meta: dict,
     return built
 
 
+# The Table Schema decides the stored type, whatever width the SQL happened to compute.
+SQL_TYPES = {"integer": "BIGINT", "number": "DOUBLE", "date": "DATE", "boolean": "BOOLEAN", "string": "VARCHAR"}
+
+
 def build_resource(con: duckdb.DuckDBPyConnection, res: ResourceSpec) -> BuiltResource:
+    casts = ", ".join(f'CAST("{f.name}" AS {SQL_TYPES.get(f.type, "VARCHAR")}) AS "{f.name}"' for f in res.schema.fields)
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {res.table} AS {res.sql}")
+        columns = [row[0] for row in con.execute(f"DESCRIBE {res.sql}").fetchall()]
+        if columns == res.schema.field_names:
+            con.execute(f"CREATE OR REPLACE TABLE {res.table} AS SELECT {casts} FROM ({res.sql})")
     except duckdb.Error as exc:
         raise BuildError(f"datasets: la consulta de '{res.name}' ha fallat / the query of '{res.name}' failed: {exc}") from None
-    columns = [row[0] for row in con.execute(f"DESCRIBE {res.table}").fetchall()]
     if columns != res.schema.field_names:
         raise BuildError(f"datasets: les columnes de '{res.name}' no coincideixen amb schemas/{res.schema.name}.json / "
                          f"columns of '{res.name}' do not match its schema: {columns} != {res.schema.field_names}")
