@@ -224,6 +224,8 @@ def _check_paths(opts) -> None:
 
 def _print_summary(opts, outcome) -> None:
     console.print(outcome.report.summary_line(), markup=False)
+    for note in outcome.report.notes:
+        console.print(f"  NOTA / NOTE: {note}", markup=False)
     for r in outcome.results:
         if r.released:
             console.print(f"  PUBLICAT / PUBLISHED {r.dataset} {r.version} ({r.bump}): {r.summary}", markup=False)

@@ -101,6 +101,8 @@ def ingest(folder: Path, con: duckdb.DuckDBPyConnection | None = None, progress=
             path = locate(folder, name)
             table = read_table(path)
             _check_columns(table, schema.source_schema(name))
+            if table.frame.empty:
+                raise SourceError(path.name, 2, None, "el fitxer no té cap fila de dades / the file has no data rows")
         except SourceError as exc:
             sources.problems.append(exc)
             continue

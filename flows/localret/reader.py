@@ -69,6 +69,8 @@ def read_table(path: Path, *, title_lines_until: str | None = None) -> Table:
 def decode(path: Path, raw: bytes) -> tuple[str, str]:
     """UTF-8 first (strict, over the whole file: an accent on the last line counts), then
     Windows-1252. Anything else is refused rather than published as mojibake."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SourceError(path.name, None, None, "codificació UTF-16 no admesa: deseu el fitxer com a UTF-8 / UTF-16 is not accepted: save the file as UTF-8")
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise SourceError(path.name, line, None, "el fitxer conté un caràcter nul (NUL); no és un CSV de text / the file contains a NUL byte: not a text CSV")
@@ -112,6 +114,7 @@ def _read_csv(path: Path, title_lines_until: str | None) -> Table:
     trailing_empty = bool(header) and header[-1] == ""
     columns = [c.strip() for c in (header[:-1] if trailing_empty else header)]
     _check_header(path, columns)
+    _check_field_counts(path, text, delimiter, len(header), lines_skipped)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -129,6 +132,10 @@ def _read_csv(path: Path, title_lines_until: str | None) -> Table:
     except pd.errors.ParserError as exc:
         raise SourceError(path.name, _parser_line(exc, lines_skipped), None, f"fila mal formada (nombre de camps o cometes) / malformed row (field count or quotes): {_first_line(exc)}") from None
     if trailing_empty:
+        if frame["__trailing"].notna().any():
+            row = int(frame.index[frame["__trailing"].notna()][0]) + 2 + lines_skipped
+            raise SourceError(path.name, 1, None, f"la columna {len(columns) + 1} no té nom però té valors (fila {row}) / "
+                              f"column {len(columns) + 1} has no name but holds values")
         frame = frame.drop(columns="__trailing")
     frame = frame.astype(object).where(frame.notna(), None)
     # Row number as the user counts it: header is row 1 (after any title lines).
@@ -136,6 +143,19 @@ def _read_csv(path: Path, title_lines_until: str | None) -> Table:
     blank = frame[columns].isna().all(axis=1)
     frame = frame[~blank].reset_index(drop=True)  # a blank line is not a record
     return Table(path, frame, columns, "csv", encoding=encoding, delimiter=delimiter)
+
+
+def _check_field_counts(path: Path, text: str, delimiter: str, width: int, offset: int) -> None:
+    """pandas pads a short row with nulls without a word: a row whose delimiter changed
+    would lose all its values. Every record must have the header's number of fields."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    try:
+        for number, record in enumerate(reader, start=1 + offset):
+            if len(record) != width and any(v.strip() for v in record):
+                raise SourceError(path.name, number, None, f"la fila té {len(record)} camps en comptes de {width} (separador o cometes?) / "
+                                  f"the row has {len(record)} fields instead of {width} (delimiter or quotes?)")
+    except csv.Error as exc:
+        raise SourceError(path.name, reader.line_num + offset, None, f"fila mal formada (cometes) / malformed row (quotes): {exc}") from None
 
 
 def _parser_line(exc: Exception, offset: int) -> int | None:
@@ -175,9 +195,18 @@ def _read_xlsx(path: Path) -> Table:
     try:
         book = CalamineWorkbook.from_path(str(path))
         sheet = book.get_sheet_by_index(0)
+        merged = sheet.merged_cell_ranges or []
         rows = sheet.to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for broken parts
         raise SourceError(path.name, None, None, f"llibre Excel il·legible / unreadable Excel workbook: {str(exc)[:200]}") from None
+    if merged:
+        (r0, c0), (r1, c1) = merged[0]
+        raise SourceError(path.name, r0 + 1, None, f"cel·les combinades ({_a1(r0, c0)}:{_a1(r1, c1)}): només la primera conserva el valor; "
+                          "descombineu-les / merged cells: only the first keeps the value; unmerge them")
+    formula_row = _first_formula_row(path)
+    if formula_row is not None:
+        raise SourceError(path.name, formula_row, None, "el full conté fórmules; exporteu-lo amb valors / the sheet contains formulas: "
+                          "export it with values only")
     while rows and all(v in ("", None) for v in rows[-1]):
         rows.pop()
     if not rows:
@@ -206,6 +235,44 @@ def _read_xlsx(path: Path) -> Table:
     if frame.empty:
         frame = pd.DataFrame({c: pd.Series(dtype=object) for c in ["_row", *columns]})
     return Table(path, frame, columns, "xlsx", notes=notes)
+
+
+def _a1(row: int, col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"
+
+
+def _first_formula_row(path: Path) -> int | None:
+    """A formula's cached value is whatever the author's Excel last computed: refuse it.
+    Reads the first sheet's XML as a stream (no full inflation)."""
+    import re
+
+    with zipfile.ZipFile(path) as zf:
+        book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+        first = re.search(r"<(?:\w+:)?sheet\b[^>]*\br:id=\"([^\"]+)\"", book)
+        target = "worksheets/sheet1.xml"
+        if first and "xl/_rels/workbook.xml.rels" in zf.namelist():
+            rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            for rel in re.finditer(r"<Relationship\b[^>]*>", rels):
+                if f'Id="{first.group(1)}"' in rel.group(0):
+                    target = re.search(r'Target="([^"]+)"', rel.group(0)).group(1).lstrip("/").removeprefix("xl/")
+        name = f"xl/{target}"
+        if name not in zf.namelist():
+            return None
+        tail, row = b"", None
+        with zf.open(name) as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                data = tail + chunk
+                hit = re.search(rb"<(?:\w+:)?f[ >/]", data)
+                if hit:
+                    rows = re.findall(rb'<(?:\w+:)?row\b[^>]*\br="(\d+)"', data[: hit.start()])
+                    return int(rows[-1]) if rows else 1
+                tail = data[-64:]
+    return row
 
 
 def _xlsx_text(value) -> str | None:

@@ -14,7 +14,8 @@ from localret.validate.sqltypes import quote, typed
 def validate(sources: Sources) -> Report:
     report = Report(files=[f.describe() for f in sources.files.values()], notes=list(sources.notes))
     for problem in sources.problems:
-        report.add(Finding(problem.file, problem.row, problem.field, None, "fitxer-illegible", "error", problem.reason, ""))
+        ca, _, en = problem.reason.partition(" / ")
+        report.add(Finding(problem.file, problem.row, problem.field, None, "fitxer-illegible", "error", ca, en))
     loaded = frozenset(sources.files)
     contexts = {}
     for name in schema.SOURCE_NAMES:
