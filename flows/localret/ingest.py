@@ -101,16 +101,16 @@ def ingest(folder: Path, con: duckdb.DuckDBPyConnection | None = None, progress=
             path = locate(folder, name)
             table = read_table(path)
             _check_columns(table, schema.source_schema(name))
-            if table.frame.empty:
+            _load_raw(con, name, table)
+            if table.rows == 0:
                 raise SourceError(path.name, 2, None, "el fitxer no té cap fila de dades / the file has no data rows")
         except SourceError as exc:
             sources.problems.append(exc)
             continue
         sources.notes.extend(f"{path.name}: {note}" for note in table.notes)
-        _load_raw(con, name, table)
         sources.files[name] = SourceFile(
             name, path, sha256_file(path), path.stat().st_size, table.format, table.encoding,
-            table.delimiter, len(table.frame), table.decimal_comma,
+            table.delimiter, table.rows, table.decimal_comma,
         )
         if progress:
             progress(name)
@@ -149,16 +149,28 @@ def _check_columns(table: Table, contract: schema.Schema) -> None:
 def _load_raw(con: duckdb.DuckDBPyConnection, name: str, table: Table) -> None:
     """All text: trimmed, blanks as NULL, codes left-padded to the 10 digits a spreadsheet cut."""
     contract = schema.source_schema(name)
-    frame = table.frame
-    con.register("_frame", frame)
     cols = ['CAST("_row" AS INTEGER) AS _row']
     for f in contract.fields:
         v = f"NULLIF(trim(CAST(\"{f.name}\" AS VARCHAR)), '')"
         if "codi_ens" in f.checks:
             v = f"CASE WHEN regexp_full_match({v}, '[0-9]{{6,9}}') THEN lpad({v}, 10, '0') ELSE {v} END"
         cols.append(f'{v} AS "{f.name}"')
-    con.execute(f"CREATE OR REPLACE TABLE raw_{name} AS SELECT {', '.join(cols)} FROM _frame")
-    con.unregister("_frame")
+    select = f"SELECT {', '.join(cols)} FROM _frame"
+    if table.batches is None:
+        con.register("_frame", table.frame)
+        con.execute(f"CREATE OR REPLACE TABLE raw_{name} AS {select}")
+        con.unregister("_frame")
+    else:  # streamed: one batch in memory at a time
+        first = True
+        for batch in table.batches():
+            con.register("_frame", batch)
+            con.execute(f"CREATE OR REPLACE TABLE raw_{name} AS {select}" if first else f"INSERT INTO raw_{name} {select}")
+            con.unregister("_frame")
+            first = False
+        if first:  # a header and nothing else
+            columns = ", ".join(f'"{f.name}" VARCHAR' for f in contract.fields)
+            con.execute(f"CREATE OR REPLACE TABLE raw_{name} (_row INTEGER, {columns})")
+    table.rows = con.execute(f"SELECT count(*) FROM raw_{name}").fetchall()[0][0]
 
 
 def load_register(con: duckdb.DuckDBPyConnection, src: Path = paths.REGISTER) -> dict:

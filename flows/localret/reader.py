@@ -25,17 +25,23 @@ MAX_XLSX_UNCOMPRESSED = 512 * 1024 * 1024  # a zip bomb is refused before it is 
 MAX_CELL_CHARS = 5000
 
 
+LARGE_CSV = 32 * 1024 * 1024  # above this, a CSV is streamed in batches, never held whole
+CHUNK = 4 * 1024 * 1024
+
+
 @dataclass
 class Table:
     """A source file read as text, with what was learned about its format."""
 
     path: Path
-    frame: pd.DataFrame  # one text column per header name plus `_row`
+    frame: pd.DataFrame | None  # one text column per header name plus `_row` (None: streamed)
     columns: list[str]
     format: str  # "csv" or "xlsx"
     encoding: str | None = None
     delimiter: str | None = None
     notes: list[str] = field(default_factory=list)
+    batches: object = None  # for large CSVs: a callable yielding pyarrow tables (with `_row`)
+    rows: int = 0
 
     @property
     def decimal_comma(self) -> bool:
@@ -62,6 +68,8 @@ def read_table(path: Path, *, title_lines_until: str | None = None) -> Table:
     if suffix == ".csv":
         if is_zip:
             raise SourceError(path.name, None, None, "el fitxer té extensió .csv però és un llibre Excel (.xlsx) / the file is named .csv but is an Excel workbook")
+        if title_lines_until is None and path.stat().st_size > LARGE_CSV:
+            return _read_large_csv(path)
         return _read_csv(path, title_lines_until)
     raise SourceError(path.name, None, None, f"format no admès '{suffix}' (només .csv o .xlsx) / unsupported format (only .csv or .xlsx)")
 
@@ -145,6 +153,83 @@ def _read_csv(path: Path, title_lines_until: str | None) -> Table:
     return Table(path, frame, columns, "csv", encoding=encoding, delimiter=delimiter)
 
 
+def _read_large_csv(path: Path) -> Table:
+    """The same contract, in bounded memory: the encoding is checked in chunks (and a
+    Windows-1252 file transcoded to a temporary UTF-8 copy), then pyarrow parses it in
+    batches. Row numbers count records (blank lines are skipped and not counted)."""
+    import codecs
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    encoding = "utf-8"
+    with path.open("rb") as fh:
+        head = fh.read(3)
+        if head.startswith(b"\xef\xbb\xbf"):
+            encoding = "utf-8-sig"
+    source = path
+    if not _stream_decodes(path, encoding):
+        if not _stream_decodes(path, "cp1252"):
+            raise SourceError(path.name, None, None, "codificació no reconeguda: deseu el fitxer com a UTF-8 o Windows-1252 / unknown encoding: save the file as UTF-8 or Windows-1252")
+        encoding = "windows-1252"
+        tmp = tempfile.NamedTemporaryFile(prefix="localret-", suffix=".csv", delete=False)
+        with path.open("rb") as src, tmp:
+            decoder = codecs.getincrementaldecoder("cp1252")()
+            for chunk in iter(lambda: src.read(CHUNK), b""):
+                tmp.write(decoder.decode(chunk).encode("utf-8"))
+        source = Path(tmp.name)
+    with source.open("r", encoding="utf-8-sig", newline="") as fh:
+        header_line = fh.readline().rstrip("\r\n")
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    columns = [c.strip() for c in next(csv.reader([header_line], delimiter=delimiter))]
+    _check_header(path, columns)
+
+    def batches():
+        try:
+            reader = pacsv.open_csv(
+                str(source),
+                read_options=pacsv.ReadOptions(skip_rows=1, column_names=columns, block_size=16 * 1024 * 1024),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
+                                                 newlines_in_values=True, ignore_empty_lines=True),
+                convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns},
+                                                     strings_can_be_null=True, null_values=[""]))
+            row = 2
+            for batch in reader:
+                table = pa.Table.from_batches([batch])
+                yield table.add_column(0, "_row", pa.array(range(row, row + len(table)), pa.int64()))
+                row += len(table)
+        except pa.ArrowInvalid as exc:
+            raise SourceError(path.name, _parser_line(exc, 0), None, f"fila mal formada (nombre de camps o cometes) / malformed row (field count or quotes): {str(exc)[:200]}") from None
+        finally:
+            if source != path:
+                source.unlink(missing_ok=True)
+
+    return Table(path, None, columns, "csv", encoding=encoding, delimiter=delimiter, batches=batches)
+
+
+def _stream_decodes(path: Path, encoding: str) -> bool:
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            if b"\x00" in chunk:
+                raise SourceError(path.name, line + chunk[: chunk.index(b"\x00")].count(b"\n"), None,
+                                  "el fitxer conté un caràcter nul (NUL); no és un CSV de text / the file contains a NUL byte: not a text CSV")
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return False
+            line += chunk.count(b"\n")
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _check_field_counts(path: Path, text: str, delimiter: str, width: int, offset: int) -> None:
     """pandas pads a short row with nulls without a word: a row whose delimiter changed
     would lose all its values. Every record must have the header's number of fields."""
@@ -161,7 +246,7 @@ def _check_field_counts(path: Path, text: str, delimiter: str, width: int, offse
 def _parser_line(exc: Exception, offset: int) -> int | None:
     import re
 
-    m = re.search(r"line (\d+)", str(exc))
+    m = re.search(r"(?:line|Row #) ?(\d+)", str(exc))
     return int(m.group(1)) + offset if m else None
 
 

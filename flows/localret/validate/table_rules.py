@@ -95,14 +95,16 @@ table_rule(TableRule(
     code="episodis-encavalcats", severity=ERROR, table="membres", field="data_alta", needs=("membres",),
     message=("aquest episodi de pertinença s'encavalca amb un altre del mateix ens",
              "this membership episode overlaps another episode of the same body"),
+    # Sorted by joining date, an episode overlaps an earlier one exactly when it starts
+    # before the latest end among those before it: one window pass, not a self-join.
     sql=lambda ctx: """
-        SELECT b._row, CAST(b.data_alta AS VARCHAR) || ' (fila/row ' || a._row || ')' AS value
-        FROM src_membres a JOIN src_membres b
-          ON coalesce(a.codi_ens, a.nif) = coalesce(b.codi_ens, b.nif) AND a._row < b._row
-        WHERE a.data_alta IS NOT NULL AND b.data_alta IS NOT NULL
-          AND a.data_alta < coalesce(b.data_baixa, DATE '9999-12-31')
-          AND b.data_alta < coalesce(a.data_baixa, DATE '9999-12-31')
-        QUALIFY row_number() OVER (PARTITION BY b._row ORDER BY a._row) = 1""",
+        SELECT _row, CAST(data_alta AS VARCHAR) AS value FROM (
+            SELECT _row, data_alta,
+                   max(coalesce(data_baixa, DATE '9999-12-31')) OVER (
+                       PARTITION BY coalesce(codi_ens, nif) ORDER BY data_alta, _row
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS previous_end
+            FROM src_membres WHERE data_alta IS NOT NULL AND coalesce(codi_ens, nif) IS NOT NULL)
+        WHERE data_alta < previous_end""",
 ))
 
 
