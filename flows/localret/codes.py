@@ -71,11 +71,14 @@ def make_nif(letter: str, body7: str) -> str:
 
 # The same algorithms for DuckDB. Each returns NULL for NULL input so that a missing value is
 # reported once, by the `required` check, not again here.
-_MAGIC_SQL = "[[0,1,2,3,4,5,6,7,8,9],[0,3,8,2,7,4,1,5,9,6],[0,2,4,6,8,1,3,5,7,9]]"
+# Written out position by position (no per-row lambda): MAGIC[2] is "double and add the
+# digits", MAGIC[1] a fixed permutation, MAGIC[0] the digit itself.
 SQL_MACROS = [
-    f"""CREATE OR REPLACE MACRO lr_control_digit(c5) AS CAST(
-        (10 - list_sum(list_transform([0, 1, 2, 3, 4],
-            lambda i: ({_MAGIC_SQL})[3 - i % 3][CAST(substr(c5, i + 1, 1) AS INTEGER) + 1])) % 10) % 10
+    "CREATE OR REPLACE MACRO lr_d(c, i) AS CAST(ascii(substr(c, i, 1)) - 48 AS INTEGER)",
+    "CREATE OR REPLACE MACRO lr_m2(d) AS [0, 2, 4, 6, 8, 1, 3, 5, 7, 9][d + 1]",
+    "CREATE OR REPLACE MACRO lr_m1(d) AS [0, 3, 8, 2, 7, 4, 1, 5, 9, 6][d + 1]",
+    """CREATE OR REPLACE MACRO lr_control_digit(c5) AS CAST(
+        (10 - (lr_m2(lr_d(c5, 1)) + lr_m1(lr_d(c5, 2)) + lr_d(c5, 3) + lr_m2(lr_d(c5, 4)) + lr_m1(lr_d(c5, 5))) % 10) % 10
         AS INTEGER)""",
     """CREATE OR REPLACE MACRO lr_valid_idescat(c) AS (
         CASE WHEN c IS NULL THEN NULL
@@ -89,11 +92,8 @@ SQL_MACROS = [
         CASE WHEN c IS NULL OR NOT regexp_full_match(c, '[0-9]{10}') THEN NULL
              ELSE lr_control_digit('0' || substr(c, 6, 4)) = CAST(substr(c, 10, 1) AS INTEGER) END)""",
     """CREATE OR REPLACE MACRO lr_nif_control(b) AS CAST(
-        (10 - list_sum(list_transform([0, 1, 2, 3, 4, 5, 6], lambda i:
-            CASE WHEN i % 2 = 0
-                 THEN (TRY_CAST(substr(b, i + 1, 1) AS INTEGER) * 2) // 10 + (TRY_CAST(substr(b, i + 1, 1) AS INTEGER) * 2) % 10
-                 ELSE TRY_CAST(substr(b, i + 1, 1) AS INTEGER) END)) % 10) % 10
-        AS INTEGER)""",
+        (10 - (lr_m2(lr_d(b, 1)) + lr_d(b, 2) + lr_m2(lr_d(b, 3)) + lr_d(b, 4) + lr_m2(lr_d(b, 5)) + lr_d(b, 6)
+               + lr_m2(lr_d(b, 7))) % 10) % 10 AS INTEGER)""",
     """CREATE OR REPLACE MACRO lr_valid_nif(n) AS (
         CASE WHEN n IS NULL THEN NULL
              WHEN NOT regexp_full_match(upper(n), '[A-Z][0-9]{7}[0-9A-J]') THEN false

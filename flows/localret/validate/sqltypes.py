@@ -11,8 +11,8 @@ TRUE_VALUES = ["true"]
 FALSE_VALUES = ["false"]
 # Dates come as dd/mm/yyyy (Catalan exports) or ISO 8601; 31/02 parses as neither. The year
 # must have four digits: strptime's %Y would read a spreadsheet's dd/mm/yy (15/03/01) as year 1.
-DATE = ("CAST(CASE WHEN regexp_full_match({v}, '[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}') THEN try_strptime({v}, '%d/%m/%Y') "
-        "WHEN regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}') THEN try_strptime({v}, '%Y-%m-%d') END AS DATE)")
+DATE = ("CAST(CASE WHEN regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}') THEN TRY_CAST({v} AS DATE) "
+        "WHEN regexp_full_match({v}, '[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}') THEN try_strptime({v}, '%d/%m/%Y') END AS DATE)")
 INTEGER = "CASE WHEN regexp_full_match({v}, '-?[0-9]{{1,18}}') THEN CAST({v} AS BIGINT) END"
 NUMBER_POINT = "CASE WHEN regexp_full_match({v}, '-?[0-9]+([.][0-9]+)?') THEN CAST({v} AS DOUBLE) END"
 # Catalan locale: '.' groups thousands, ',' marks decimals. '1234.56' is refused rather than
