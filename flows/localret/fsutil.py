@@ -64,3 +64,13 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(path, data)
     return True
+
+
+def tree_differences(expected: Path, actual: Path) -> list[tuple[str, str]]:
+    """(file, what) for every file only in one of two folders or with other bytes."""
+    import filecmp
+
+    cmp = filecmp.dircmp(expected, actual, ignore=[])
+    found = [(f, "missing") for f in cmp.left_only] + [(f, "extra") for f in cmp.right_only]
+    _, mismatch, errors = filecmp.cmpfiles(expected, actual, cmp.common_files, shallow=False)
+    return found + [(f, "differs") for f in mismatch + errors]

@@ -81,18 +81,30 @@ def build_datasets(sources: ingest.Sources, opts: Options) -> list[build.BuiltDa
     return build.build(sources.con, opts.as_of, sources.register_meta, only=opts.only, project=opts.project)
 
 
-def release_all(sources: ingest.Sources, datasets: list[build.BuiltDataset], opts: Options, inputs: list[dict],
-                progress=None) -> list[release.ReleaseResult]:
-    extras.load_defaults()
+@contextmanager
+def staged(opts: Options):
+    """A fresh staging folder for a run's releases (whatever a crashed run left is discarded,
+    never reused half-written), the output repaired first; write errors become exit 3."""
     stage = staging_root(opts.out)
     if stage.exists():
-        shutil.rmtree(stage)  # what a crashed run left: never served, never reused half-written
+        shutil.rmtree(stage)
     stage.mkdir(parents=True)
     opts.out.mkdir(parents=True, exist_ok=True)
     release.repair(opts.out)
-    guard = privacy.Guard(sources.con, list(sources.files))
-    results = []
     try:
+        yield stage
+    except OSError as exc:
+        raise PublishError(f"{exc.filename or opts.out}: no s'ha pogut escriure / could not write: {exc.strerror}") from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def release_all(sources: ingest.Sources, datasets: list[build.BuiltDataset], opts: Options, inputs: list[dict],
+                progress=None) -> list[release.ReleaseResult]:
+    extras.load_defaults()
+    results = []
+    with staged(opts) as stage:
+        guard = privacy.Guard(sources.con, list(sources.files))
         for dataset in datasets:
             results.append(release.release_dataset(
                 sources.con, dataset, opts.out, stage, inputs=inputs, illustrative=sources.illustrative,
@@ -100,12 +112,8 @@ def release_all(sources: ingest.Sources, datasets: list[build.BuiltDataset], opt
                 guard=guard, base_url=opts.base_url))
             if progress:
                 progress(dataset.name)
-        for result in results:
+        for result in results:  # all prepared and guarded: now visible, one after another
             release.commit(result)
-    except OSError as exc:
-        raise PublishError(f"{exc.filename or opts.out}: no s'ha pogut escriure / could not write: {exc.strerror}") from None
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
     return results
 
 
@@ -125,21 +133,10 @@ def prepare_dataset(opts: Options, name: str, inputs: list[dict]) -> release.Rel
 
 def release_spread(opts: Options, names: list[str], inputs: list[dict], submit) -> list[release.ReleaseResult]:
     """Prepare every dataset through `submit` (e.g. Dask workers), then commit them here."""
-    stage = staging_root(opts.out)
-    if stage.exists():
-        shutil.rmtree(stage)
-    stage.mkdir(parents=True)
-    opts.out.mkdir(parents=True, exist_ok=True)
-    release.repair(opts.out)
-    try:
-        futures = [submit(prepare_dataset, opts, name, inputs) for name in names]
-        results = [f.result() for f in futures]
+    with staged(opts):
+        results = [f.result() for f in [submit(prepare_dataset, opts, name, inputs) for name in names]]
         for result in results:
             release.commit(result)
-    except OSError as exc:
-        raise PublishError(f"{exc.filename or opts.out}: no s'ha pogut escriure / could not write: {exc.strerror}") from None
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
     return results
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import filecmp
 import json
 import shutil
 import tempfile
@@ -14,6 +13,7 @@ import duckdb
 
 from localret import build, changelog, diff, pipeline, provenance, release
 from localret.errors import UsageError
+from localret.fsutil import tree_differences
 
 
 def _entry(out: Path, dataset: str, version: str) -> tuple[list[dict], int]:
@@ -61,12 +61,10 @@ def rebuild(out: Path, state: Path, dataset: str, version: str, project: Path | 
 def compare_dirs(published: Path, rebuilt: Path) -> list[str]:
     if not rebuilt.is_dir():
         return [f"{rebuilt.name}: la reconstrucció no ha produït aquesta versió / the rebuild did not produce this version"]
-    cmp = filecmp.dircmp(published, rebuilt, ignore=[])
-    problems = [f"{f}: només a la publicada / only in the published release" for f in cmp.left_only]
-    problems += [f"{f}: només a la reconstruïda / only in the rebuilt release" for f in cmp.right_only]
-    _, mismatch, errors = filecmp.cmpfiles(published, rebuilt, cmp.common_files, shallow=False)
-    problems += [f"{f}: bytes diferents / bytes differ" for f in mismatch + errors]
-    return problems
+    labels = {"missing": "només a la publicada / only in the published release",
+              "extra": "només a la reconstruïda / only in the rebuilt release",
+              "differs": "bytes diferents / bytes differ"}
+    return [f"{f}: {labels[what]}" for f, what in tree_differences(published, rebuilt)]
 
 
 def diff_versions(out: Path, dataset: str, v1: str, v2: str) -> dict:

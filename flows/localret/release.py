@@ -21,7 +21,7 @@ from localret import changelog, diff, package, privacy
 from localret.build import BuiltDataset
 from localret.errors import PublishError
 from localret.fault import point
-from localret.fsutil import atomic_write_text, fsync_tree, replace_dir
+from localret.fsutil import atomic_write_text, fsync_file, fsync_tree, replace_dir
 
 
 @dataclass
@@ -187,19 +187,11 @@ def publish_release(out: Path, name: str, stage: Path, version: str, versions: l
     fsync_tree(latest_stage)
     point()
     os.rename(stage, target)
-    _fsync_dir(home)
+    fsync_file(home)
     point()
     replace_dir(latest_stage, home / "latest")
     atomic_write_text(home / "versions.json", json.dumps({"dataset": name, "versions": versions}, ensure_ascii=False, indent=2) + "\n")
     return target
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def repair(out: Path) -> list[str]:

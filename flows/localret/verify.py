@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import filecmp
 import json
 from pathlib import Path
 
+from localret.fsutil import tree_differences
 from localret.package import file_digest
 
 SELF_DESCRIBED = {"datapackage.json"}
@@ -77,9 +77,7 @@ def check_release(folder: Path, label: str, package_sha256: str | None = None) -
 def compare_latest(newest: Path, latest: Path, name: str) -> list[str]:
     if not latest.is_dir():
         return [f"{name}/latest: no existeix / missing"]
-    cmp = filecmp.dircmp(newest, latest, ignore=[])
-    problems = [f"{name}/latest/{f}: falta respecte de la versió més nova / missing from latest" for f in cmp.left_only]
-    problems += [f"{name}/latest/{f}: sobra / not in the newest release" for f in cmp.right_only]
-    _, mismatch, errors = filecmp.cmpfiles(newest, latest, cmp.common_files, shallow=False)
-    problems += [f"{name}/latest/{f}: diferent de {newest.name} / differs from the newest release" for f in mismatch + errors]
-    return problems
+    labels = {"missing": "falta respecte de la versió més nova / missing from latest",
+              "extra": "sobra / not in the newest release",
+              "differs": f"diferent de {newest.name} / differs from the newest release"}
+    return [f"{name}/latest/{f}: {labels[what]}" for f, what in tree_differences(newest, latest)]
