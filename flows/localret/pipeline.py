@@ -95,6 +95,8 @@ def staged(opts: Options):
         yield stage
     except OSError as exc:
         raise PublishError(f"{exc.filename or opts.out}: no s'ha pogut escriure / could not write: {exc.strerror}") from None
+    except duckdb.IOException as exc:  # DuckDB's own writer (COPY TO): a full disk, say
+        raise PublishError(f"{opts.out}: no s'ha pogut escriure / could not write: {str(exc).splitlines()[0][:300]}") from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
@@ -145,7 +147,10 @@ def write_database(out: Path, specs: list[build.DatasetSpec]) -> Path:
     target = out / "localret.duckdb"
     tmp = out.parent / f".{out.name}.staging-db-{target.name}"
     tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    try:
+        con = duckdb.connect(str(tmp))
+    except duckdb.IOException as exc:
+        raise PublishError(f"{tmp}: no s'ha pogut escriure / could not write: {str(exc).splitlines()[0][:300]}") from None
     try:
         for ds in specs:
             for res in ds.resources:
@@ -155,6 +160,8 @@ def write_database(out: Path, specs: list[build.DatasetSpec]) -> Path:
                 con.execute(f'CREATE TABLE "{res.table[4:]}" AS SELECT * FROM read_parquet(\'{pq}\')')
                 con.execute(f"COMMENT ON TABLE \"{res.table[4:]}\" IS '{ds.name}/{res.name}'")
         con.execute("CHECKPOINT")
+    except duckdb.IOException as exc:
+        raise PublishError(f"{tmp}: no s'ha pogut escriure / could not write: {str(exc).splitlines()[0][:300]}") from None
     finally:
         con.close()
     atomic_write_bytes(target, tmp.read_bytes())
