@@ -24,7 +24,7 @@ from localret.verify import verify
 AS_OF = "2026-11-27"
 KILLS = int(os.environ.get("LOCALRET_CRASH_KILLS", "12"))
 LOCALRET = str(Path(sys.executable).with_name("localret"))
-pytestmark = pytest.mark.timeout(1200)
+pytestmark = pytest.mark.timeout(300 + 45 * KILLS)
 
 
 def tree_hashes(root: Path) -> dict[str, str]:
