@@ -209,8 +209,8 @@ def test_raw_inputs_are_not_published(published, sample_dir):
 
 
 def test_personal_data_typed_into_published_free_text_is_never_published(sources, tmp_path):
-    """motiu_baixa is published free text that validation does not scan: the publication must
-    still stop before anything becomes visible, and no message may repeat the value."""
+    """motiu_baixa is published free text: validation stops it (the personal-data rule), and
+    no message or report line may repeat the value; nothing becomes visible."""
     from localret.errors import LocalretError
     from localret.pipeline import Options, publish
 
@@ -223,8 +223,9 @@ def test_personal_data_typed_into_published_free_text_is_never_published(sources
     out = tmp_path / "out"
     with pytest.raises(LocalretError) as info:
         publish(Options(sources.folder, out, tmp_path / "state", AS_OF))
-    assert secret_mail not in str(info.value) and secret_phone not in str(info.value)
-    assert "motiu_baixa" in str(info.value)
+    said = str(info.value) + (info.value.report.to_text(limit=None) if hasattr(info.value, "report") else "")
+    assert secret_mail not in said and secret_phone not in said
+    assert "motiu_baixa" in said
     published_files = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
     assert published_files == []
     assert not [p for p in tmp_path.iterdir() if "staging" in p.name]
