@@ -166,3 +166,49 @@ def test_sample_readme(out):
                 assert f"`{f['name']}`" in text
         assert "Primera publicació" in text and "First release" in text
         assert "README.md" in {f["path"] for f in dp["localret:files"]}
+
+
+def test_a_table_over_excel_limit_is_cut_in_order_and_said(tmp_path, monkeypatch):
+    """Above Excel's row limit the sheet keeps the first rows in published order, the
+    autofilter and dimension cover exactly them, and "Llegiu-me" names the cut sheet."""
+    import localret.xlsx as xlsx
+
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 5)
+    path = write_tiny(tmp_path)
+    book = openpyxl.load_workbook(path)
+    ws = book["valors"]
+    assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == [1, 2, 3, 4, 5]
+    assert ws.max_row == 6 and ws.auto_filter.ref == "A1:F6"
+    readme = [r for r in book[README_SHEET].iter_rows(values_only=True) if r[0] == "Atenció"]
+    assert len(readme) == 1 and "valors" in readme[0][1] and "CSV" in readme[0][1]
+    with zipfile.ZipFile(path) as z:
+        assert b'<dimension ref="A1:F6"/>' in z.read("xl/worksheets/sheet1.xml")
+
+
+def test_a_table_at_excel_limit_is_whole_and_not_flagged(tmp_path, monkeypatch):
+    import localret.xlsx as xlsx
+
+    monkeypatch.setattr(xlsx, "MAX_ROWS", len(HOSTILE))
+    book = openpyxl.load_workbook(write_tiny(tmp_path))
+    assert book["valors"].max_row == len(HOSTILE) + 1
+    assert not [r for r in book[README_SHEET].iter_rows(values_only=True) if r[0] == "Atenció"]
+
+
+def test_awkward_text_round_trips(tmp_path):
+    """What the SQL cell writer must escape: markup, control characters, Excel's own _xHHHH_
+    escapes, surrounding blanks, and empty cells (no element) next to full ones."""
+    con = duckdb.connect()
+    awkward = ["<b>&amp;</b>", "a\x01b\x1fc", "_x0041_ literal", " lead", "trail\t", "línia 1\nlínia 2", "€ · l·l", None]
+    dataset = tiny_dataset(con)
+    values = ", ".join("NULL" if v is None else "'" + v.replace("'", "''") + "'" for v in awkward)
+    con.execute(f"CREATE OR REPLACE TABLE out_valors AS SELECT i + 1 AS id, ([{values}])[i + 1] AS \"text\", NULL AS codi, "
+                f"NULL::DOUBLE AS \"import\", NULL::DATE AS \"data\", NULL::BOOLEAN AS actiu FROM range({len(awkward)}) t(i)")
+    folder = tmp_path / "x"
+    folder.mkdir()
+    write_xlsx(con, dataset, folder, version="1.0.0", changes={"date": "2026-11-27"}, illustrative=False)
+    ws = openpyxl.load_workbook(folder / "prova.xlsx")["valors"]
+    got = [r[1] for r in ws.iter_rows(min_row=2, max_row=len(awkward) + 1, values_only=True)]
+    # Excel reads _xHHHH_ back as the character (openpyxl leaves it), as xlsxwriter writes it
+    escaped = {"a\x01b\x1fc": "a_x0001_b_x001F_c", "_x0041_ literal": "_x005F_x0041_ literal"}
+    assert got == [escaped.get(v, v) for v in awkward]
+    assert all(r[2] is None and r[3] is None for r in ws.iter_rows(min_row=2, values_only=True))
