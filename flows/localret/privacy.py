@@ -3,14 +3,21 @@ private values of the current run (schemas mark private fields) and for e-mail, 
 DNI/NIE patterns. A hit aborts the publication, naming file, field and row, never the value.
 
 Private fields never reach the typed tables the build reads (validate.build_typed_table),
-so a hit here means a bug or a hostile input; this is the second, independent line."""
+so a hit here means a bug or a hostile input; this is the second, independent line.
+
+Memory stays flat whatever the size of a file: tables are scanned by DuckDB as streams, and
+text and XLSX parts are read in blocks (XLSX parts cut after a tag, so that no cell's text is
+split; plain text with an overlap longer than anything searched for)."""
 
 from __future__ import annotations
 
+import codecs
+import html
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import ahocorasick
 import duckdb
@@ -23,9 +30,21 @@ MIN_CHARS = 5  # shorter private values ("Sí", "Pep") would match ordinary word
 # A phone as people write it (with separators or +34): bare 9-digit numbers are amounts here.
 PHONE_RE = r"(^|[^0-9])(\+34[ .-]?)?[6789][0-9]{2}([ .-][0-9]{2,3}){2,3}([^0-9]|$)"
 PATTERNS = {"correu electrònic / e-mail": EMAIL_RE, "telèfon / phone": PHONE_RE, "DNI/NIE": DNI_RE}
+PRIVATE_VALUE = "valor d'un camp privat / value of a private field"
+CONTAINS_PRIVATE = "conté un valor d'un camp privat / contains a private value"
 # Institutional mailboxes are not personal data (DOMAIN.md §7).
 ALLOWED_EMAILS = re.compile(r"[A-Za-z0-9._%+-]+@localret\.cat")
 TEXT_SUFFIXES = {".json", ".md", ".html", ".atom", ".xml", ".rdf", ".jsonld", ".txt", ".svg", ".js", ".css"}
+BLOCK = 4 << 20  # bytes read at a time from a text file or an XLSX part
+OVERLAP = 512  # characters a text block shares with the next; at least the longest match searched
+HEAD_MAX = 1 << 20  # bytes of a sheet kept to name its columns
+CONTEXT = 4096  # bytes of the previous block kept to find the cell of a hit
+LONG_TEXT = 40  # a cell longer than this is free text, where a name could hide inside
+_TEXT_NODE = re.compile(rb">([^<]+)<")
+_ROW_TAG = re.compile(rb'<row r="(\d+)"')
+_CELL_REF = re.compile(rb'<c r="([A-Z]+)(\d+)"')
+_HEADER_CELL = re.compile(rb'<c r="([A-Z]+)1"[^>]*>(.*?)</c>', re.S)
+_INLINE_TEXT = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
 
 
 class PrivacyLeak(LocalretError):
@@ -44,6 +63,10 @@ class Hit:
         return f"{where}: {self.kind}"
 
 
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 class Guard:
     def __init__(self, con: duckdb.DuckDBPyConnection, loaded: list[str]):
         self.con = con
@@ -56,82 +79,216 @@ class Guard:
         con.execute(f"CREATE OR REPLACE TEMP TABLE guard_private AS {sql}")
         # One pass over any text finds every private value in it (Aho-Corasick automaton).
         self._automaton = None
+        self._longest = 0
         values = [v for (v,) in con.execute("SELECT DISTINCT value FROM guard_private").fetchall()]
         if values:
             self._automaton = ahocorasick.Automaton()
             for v in values:
                 self._automaton.add_word(v, v)
             self._automaton.make_automaton()
+            self._longest = max(len(v) for v in values)
+        # RE2 in DuckDB tells whether a block holds a pattern ten times faster than Python's re;
+        # Python's re then finds where, only in a block that has one.
+        self._any_pattern = "SELECT " + ", ".join(f"regexp_matches($1, {_sql_string(p)})" for p in PATTERNS.values())
+        self._python_patterns = {kind: re.compile(p) for kind, p in PATTERNS.items()}
 
     def scan(self, folder: Path) -> list[Hit]:
         hits: list[Hit] = []
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             rel = str(path.relative_to(folder))
             if path.suffix == ".csv":
-                hits += self._table(rel, f"read_csv('{path}', all_varchar=true, header=true)")
+                hits += self._table(rel, f"read_csv({_sql_string(str(path))}, all_varchar=true, header=true)")
             elif path.suffix == ".parquet":
-                hits += self._table(rel, f"read_parquet('{path}')")
+                hits += self._table(rel, f"read_parquet({_sql_string(str(path))})")
             elif path.suffix == ".xlsx":
                 hits += self._xlsx(rel, path)
             elif path.suffix in TEXT_SUFFIXES:
-                hits += self._text(rel, path.read_text(encoding="utf-8", errors="replace"))
+                with path.open("rb") as fh:
+                    hits += self._text_stream(rel, fh)
         return hits
+
+    # ---------- tables ----------
 
     def _table(self, rel: str, source: str) -> list[Hit]:
-        """All columns and all patterns in one scan; exact private values by a hash join."""
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE guard_t AS SELECT row_number() OVER () + 1 AS _row, * FROM {source}")
-        columns = [r[0] for r in self.con.execute("DESCRIBE guard_t").fetchall() if r[0] != "_row"]
-        checks, labels = [], []
-        for col in columns:
-            v = f'CAST("{col}" AS VARCHAR)'
-            for kind, pattern in PATTERNS.items():
-                allowed = f" AND NOT regexp_full_match({v}, '{ALLOWED_EMAILS.pattern}')" if kind.startswith("correu") else ""
-                checks.append(f"min(_row) FILTER (WHERE regexp_matches({v}, '{pattern}'){allowed})")
+        """Every column, every pattern and the exact private values in one streaming pass (the
+        row number comes from a streaming window: nothing is materialised); free-text columns
+        then a second pass for private values inside them."""
+        columns = [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+        if not columns:
+            return []
+        numbered = f"(SELECT row_number() OVER () + 1 AS __guard_row, * FROM {source})"
+        flags, checks, labels = [], [], []
+        for i, col in enumerate(columns):
+            v = f'CAST("{col.replace(chr(34), chr(34) * 2)}" AS VARCHAR)'
+            for j, (kind, pattern) in enumerate(PATTERNS.items()):
+                allowed = (f" AND NOT regexp_full_match({v}, {_sql_string(ALLOWED_EMAILS.pattern)})"
+                           if kind.startswith("correu") else "")
+                flags.append(f"(regexp_matches({v}, {_sql_string(pattern)}){allowed}) AS f{i}_{j}")
+                checks.append(f"min(__guard_row) FILTER (WHERE f{i}_{j})")
                 labels.append((col, kind))
-        hits = []
-        if checks:
-            for (col, kind), row in zip(labels, self.con.execute(f"SELECT {', '.join(checks)} FROM guard_t").fetchone()):
+            flags.append(f"({v} IN (SELECT value FROM guard_private)) AS f{i}_x")
+            checks.append(f"min(__guard_row) FILTER (WHERE f{i}_x)")
+            labels.append((col, PRIVATE_VALUE))
+            flags.append(f"length({v}) AS l{i}")
+            checks.append(f"max(l{i})")
+            labels.append((col, None))
+        result = self.con.execute(f"SELECT {', '.join(checks)} FROM (SELECT __guard_row, {', '.join(flags)} FROM {numbered})").fetchone()
+        hits, long_columns = [], []
+        for (col, kind), value in zip(labels, result):
+            if kind is None:
+                if value and value > LONG_TEXT:
+                    long_columns.append(col)
+            elif value is not None:
+                hits.append(Hit(rel, int(value), col, kind))
+        if self._automaton:
+            for col in long_columns:
+                row = self._contains_private(numbered, col)
                 if row is not None:
-                    hits.append(Hit(rel, int(row), col, kind))
-        for col in columns:
-            v = f'CAST("{col}" AS VARCHAR)'
-            exact = self.con.execute(f"SELECT min(_row) FROM guard_t JOIN guard_private p ON {v} = p.value").fetchone()[0]
-            if exact is not None:
-                hits.append(Hit(rel, int(exact), col, "valor d'un camp privat / value of a private field"))
-            if self._automaton and self._has_long_text(col):
-                for row, text in self.con.execute(f"SELECT _row, {v} FROM guard_t WHERE length({v}) > 40").fetchall():
-                    if next(self._automaton.iter(text), None):
-                        hits.append(Hit(rel, int(row), col, "conté un valor d'un camp privat / contains a private value"))
-                        break
+                    hits.append(Hit(rel, row, col, CONTAINS_PRIVATE))
         return hits
 
-    def _has_long_text(self, col: str) -> bool:
-        longest = self.con.execute(f'SELECT max(length(CAST("{col}" AS VARCHAR))) FROM guard_t').fetchone()[0]
-        return bool(longest and longest > 40)  # free text, where a name could hide inside
+    def _contains_private(self, numbered: str, col: str) -> int | None:
+        v = f'CAST("{col.replace(chr(34), chr(34) * 2)}" AS VARCHAR)'
+        cursor = self.con.execute(f"SELECT __guard_row, {v} FROM {numbered} WHERE length({v}) > {LONG_TEXT}")
+        while batch := cursor.fetchmany(50_000):
+            # one automaton pass per batch; the row is looked for only after a hit
+            if next(self._automaton.iter("\n".join(text for _, text in batch)), None) is None:
+                continue
+            for row, text in batch:
+                if next(self._automaton.iter(text), None) is not None:
+                    return int(row)
+        return None
+
+    # ---------- text ----------
+
+    def _found(self, text: str, skip: set[str], start: int = 0) -> dict[str, int]:
+        """{kind: position of its first occurrence at or after start} in text, for the kinds not
+        in skip. Patterns are matched from start; a private value counts wherever it ends after it."""
+        found: dict[str, int] = {}
+        if self._automaton and PRIVATE_VALUE not in skip:
+            for end, value in self._automaton.iter(text):
+                if end >= start:
+                    found[PRIVATE_VALUE] = end - len(value) + 1
+                    break
+        wanted = [kind for kind in PATTERNS if kind not in skip]
+        if wanted and any(self.con.execute(self._any_pattern, [text[start:] if start else text]).fetchone()):
+            for kind in wanted:
+                for m in self._python_patterns[kind].finditer(text, start):
+                    if kind.startswith("correu") and ALLOWED_EMAILS.fullmatch(m.group(0)):
+                        continue
+                    found[kind] = m.start()
+                    break
+        return found
+
+    def _text_stream(self, rel: str, fh: IO[bytes]) -> list[Hit]:
+        """A text file in blocks that overlap by more than the longest value searched for, so
+        that whatever a block boundary cuts is found whole in the next block."""
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        overlap = max(OVERLAP, self._longest)
+        hits: dict[str, Hit] = {}
+        tail, lines_before = "", 0
+        while True:
+            data = fh.read(BLOCK)
+            text = decoder.decode(data, final=not data)
+            window = tail + text
+            if window:
+                # the tail was searched already: only what starts after its first character is new
+                for kind, pos in self._found(window, set(hits), 1 if tail else 0).items():
+                    hits[kind] = Hit(rel, lines_before + window.count("\n", 0, pos) + 1, None, kind)
+                keep = min(len(window), overlap)
+                lines_before += window.count("\n", 0, len(window) - keep)
+                tail = window[len(window) - keep:]
+            if not data or len(hits) == len(PATTERNS) + 1:
+                break
+        return list(hits.values())
+
+    # ---------- XLSX ----------
 
     def _xlsx(self, rel: str, path: Path) -> list[Hit]:
         hits = []
         with zipfile.ZipFile(path) as zf:
             for name in zf.namelist():
                 if name.endswith(".xml"):
-                    text = re.sub(r"<[^>]+>", "\n", zf.read(name).decode("utf-8", errors="replace"))
-                    hits += self._text(f"{rel}:{name}", text)
+                    with zf.open(name) as fh:
+                        hits += self._xml_stream(f"{rel}:{name}", fh)
         return hits
 
-    def _text(self, rel: str, text: str) -> list[Hit]:
-        hits = []
-        if self._automaton:
-            for end, value in self._automaton.iter(text):
-                start = end - len(value) + 1
-                hits.append(Hit(rel, text.count("\n", 0, start) + 1, None, "valor d'un camp privat / value of a private field"))
-                break
-        for kind, pattern in PATTERNS.items():
-            for m in re.finditer(pattern, text):
-                if kind.startswith("correu") and ALLOWED_EMAILS.fullmatch(m.group(0)):
+    def _xml_stream(self, rel: str, fh: IO[bytes]) -> list[Hit]:
+        """The text of an XML part (a sheet: every cell's value), in blocks cut just after a '>',
+        so that every text node is whole in one block. A hit in a sheet names its row and its
+        column (by the header's name when the header is inline text)."""
+        hits: dict[str, Hit] = {}
+        head = b""  # the part's beginning, up to the end of the first row: the header
+        carry, context, row = b"", b"", None
+        while True:
+            data = fh.read(BLOCK)
+            chunk = carry + data
+            if data:
+                cut = chunk.rfind(b">") + 1
+                if not cut:
+                    carry = chunk
                     continue
-                hits.append(Hit(rel, text.count("\n", 0, m.start()) + 1, None, kind))
+                chunk, carry = chunk[:cut], chunk[cut:]
+            else:
+                carry = b""
+            if len(head) < HEAD_MAX and b"</row>" not in head:
+                head += chunk[:HEAD_MAX]
+            nodes = _TEXT_NODE.findall(b">" + chunk)
+            if nodes:
+                text = b"\n".join(nodes).decode("utf-8", errors="replace")
+                if "&" in text:
+                    text = html.unescape(text)
+                for kind in self._found(text, set(hits)):
+                    hits[kind] = self._locate(rel, context, chunk, kind, row, head)
+            rows = _ROW_TAG.findall(chunk)
+            if rows:
+                row = int(rows[-1])
+            context = (context + chunk)[-CONTEXT:]
+            if not data or len(hits) == len(PATTERNS) + 1:
                 break
-        return hits
+        return list(hits.values())
+
+    def _locate(self, rel: str, context: bytes, chunk: bytes, kind: str, row: int | None, head: bytes) -> Hit:
+        """Where the first text node of a block holding this kind of hit is: its row and column.
+        The block's start may cut a cell's tags off its text: the end of the previous block is
+        looked at too."""
+        buf = context + chunk
+        for m in _TEXT_NODE.finditer(b">" + chunk):
+            text = m.group(1).decode("utf-8", errors="replace")
+            if "&" in text:
+                text = html.unescape(text)
+            if not self._holds(text, kind):
+                continue
+            at = len(context) + m.start(1) - 1
+            tag = buf.rfind(b'<row r="', 0, at)
+            if tag >= 0:
+                row = int(_ROW_TAG.match(buf, tag).group(1))
+            cell = buf.rfind(b"<c ", 0, at)
+            ref = _CELL_REF.match(buf, cell) if cell > tag else None
+            letter = ref.group(1).decode() if ref else None
+            header = _sheet_header(head) if letter else {}
+            return Hit(rel, row, header.get(letter, letter) if letter else None, kind)
+        return Hit(rel, row, None, kind)
+
+    def _holds(self, text: str, kind: str) -> bool:
+        if kind == PRIVATE_VALUE:
+            return self._automaton is not None and next(self._automaton.iter(text), None) is not None
+        return any(not (kind.startswith("correu") and ALLOWED_EMAILS.fullmatch(m.group(0)))
+                   for m in self._python_patterns[kind].finditer(text))
+
+
+def _sheet_header(chunk: bytes) -> dict[str, str]:
+    """{column letter: name} from a sheet's first row of inline strings (what write_xlsx writes)."""
+    start = chunk.find(b'<row r="1"')
+    if start < 0:
+        return {}
+    end = chunk.find(b"</row>", start)
+    header = {}
+    for m in _HEADER_CELL.finditer(chunk, start, end if end >= 0 else len(chunk)):
+        text = _INLINE_TEXT.search(m.group(2))
+        if text:
+            header[m.group(1).decode()] = html.unescape(text.group(1).decode("utf-8", errors="replace"))
+    return header
 
 
 def check_folder(guard: Guard | None, folder: Path) -> None:

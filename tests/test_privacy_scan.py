@@ -1,0 +1,110 @@
+"""The guard's scanners on their own: a private value or a personal-data pattern is found
+wherever it sits in a large file, also across the boundary of the blocks the file is read in,
+and the hit names file, row and field but never the value."""
+
+from __future__ import annotations
+
+import zipfile
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import xlsxwriter
+
+from localret import privacy
+from localret.privacy import CONTAINS_PRIVATE, PRIVATE_VALUE, Guard
+
+SECRET = "Montserrat Puigdollers i Vilaseca"
+PHONE = "612 34 56 78"
+
+
+@pytest.fixture
+def guard() -> Guard:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE raw_membres (persona_contacte VARCHAR, email_contacte VARCHAR, telefon_contacte VARCHAR, "
+                "observacions VARCHAR)")
+    con.execute("INSERT INTO raw_membres VALUES (?, 'mpuig@example.org', '600 11 22 33', NULL)", [SECRET])
+    return Guard(con, ["membres"])
+
+
+def kinds(hits) -> set[str]:
+    return {h.kind for h in hits}
+
+
+def big_sheet(path, secret_row: int, rows: int = 3000, value: str = SECRET) -> int:
+    """Writes the workbook; the offset of value in its sheet's XML (-1 if absent)."""
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = book.add_worksheet("dades")
+    ws.write_row(0, 0, ["id", "nom", "import"])
+    for r in range(1, rows + 1):
+        ws.write_row(r, 0, [f"{r:06d}", value if r == secret_row else f"Ajuntament número {r}", r * 1.5])
+    book.close()
+    with zipfile.ZipFile(path) as zf:
+        return zf.read("xl/worksheets/sheet1.xml").find(value.encode())
+
+
+@pytest.mark.parametrize("cut", [None, 1, 10, 30])
+def test_private_value_deep_in_a_sheet_across_block_boundaries(guard, tmp_path, monkeypatch, cut):
+    """cut: where in the value the first block ends (None: the real block size)."""
+    offset = big_sheet(tmp_path / "t.xlsx", secret_row=2345)
+    monkeypatch.setattr(privacy, "BLOCK", privacy.BLOCK if cut is None else offset + cut)
+    hits = guard.scan(tmp_path)
+    assert [(h.file, h.row, h.field, h.kind) for h in hits] == [("t.xlsx:xl/worksheets/sheet1.xml", 2346, "nom", PRIVATE_VALUE)]
+    assert SECRET not in hits[0].describe()
+
+
+@pytest.mark.parametrize("cut", [None, 12])
+def test_phone_in_a_sheet_is_found_with_its_row(guard, tmp_path, monkeypatch, cut):
+    offset = big_sheet(tmp_path / "t.xlsx", secret_row=1999, value=f"truqueu al {PHONE}")
+    monkeypatch.setattr(privacy, "BLOCK", privacy.BLOCK if cut is None else offset + cut)
+    hits = guard.scan(tmp_path)
+    assert [(h.row, h.field, h.kind) for h in hits] == [(2000, "nom", "telèfon / phone")]
+
+
+def test_a_clean_sheet_has_no_hit(guard, tmp_path, monkeypatch):
+    monkeypatch.setattr(privacy, "BLOCK", 4093)
+    big_sheet(tmp_path / "t.xlsx", secret_row=0)
+    assert guard.scan(tmp_path) == []
+
+
+@pytest.mark.parametrize("split", [None, SECRET, PHONE, "persona.real@example.org", "12345678Z"])
+def test_text_file_across_block_boundaries(guard, tmp_path, monkeypatch, split):
+    """split: the needle that the blocks' boundaries cut in the middle (None: real block size)."""
+    lines = [f"línia {i}: text normal, sense res" for i in range(400)]
+    lines[123] += f" contacte: {SECRET}"
+    lines[250] += f" telèfon {PHONE}"
+    lines[300] += " escriviu a persona.real@example.org o a info@localret.cat"
+    lines[350] += " DNI 12345678Z"
+    data = "\n".join(lines).encode()
+    (tmp_path / "README.md").write_bytes(data)
+    if split:  # the first block ends inside the needle
+        monkeypatch.setattr(privacy, "BLOCK", data.find(split.encode()) + len(split) // 2)
+    hits = {h.kind: h for h in guard.scan(tmp_path)}
+    assert {k: h.row for k, h in hits.items()} == {PRIVATE_VALUE: 124, "telèfon / phone": 251,
+                                                   "correu electrònic / e-mail": 301, "DNI/NIE": 351}
+    assert all(SECRET not in h.describe() and PHONE not in h.describe() for h in hits.values())
+
+
+def test_institutional_mailbox_is_not_a_leak(guard, tmp_path):
+    (tmp_path / "a.md").write_text("Contacte: dades@localret.cat\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("id,correu\n1,dades@localret.cat\n", encoding="utf-8")
+    assert guard.scan(tmp_path) == []
+
+
+def test_tables_name_row_and_field(guard, tmp_path):
+    n = 20_000
+    names = [f"Ajuntament {i}" for i in range(n)]
+    notes = [f"Una observació prou llarga per ser text lliure, número {i}" for i in range(n)]
+    names[15_000] = SECRET  # exact value
+    notes[17_000] = f"Segons {SECRET}, cal revisar-ho; una observació llarga"  # inside free text
+    mails = [None] * n
+    mails[18_500] = "algu@example.org"
+    table = pa.table({"id": list(range(n)), "nom": names, "nota": notes, "correu": mails})
+    pq.write_table(table, tmp_path / "t.parquet")
+    duckdb.connect().execute(f"COPY (SELECT * FROM read_parquet('{tmp_path / 't.parquet'}')) TO '{tmp_path / 't.csv'}' (HEADER)")
+    hits = guard.scan(tmp_path)
+    for file in ("t.csv", "t.parquet"):
+        got = {(h.field, h.kind): h.row for h in hits if h.file == file}
+        assert got == {("nom", PRIVATE_VALUE): 15_002, ("nota", CONTAINS_PRIVATE): 17_002,
+                       ("correu", "correu electrònic / e-mail"): 18_502}, file
