@@ -21,12 +21,12 @@ TARGET_RATIO = 30
 
 
 def child_ours(folder: Path) -> dict:
-    from localret import pipeline
+    from localret import stages
 
     t0 = time.perf_counter()
-    sources = pipeline.read_sources(folder)
+    sources = stages.read_sources(folder)
     t1 = time.perf_counter()
-    report = pipeline.check(sources)
+    report = stages.check(sources)
     t2 = time.perf_counter()
     return {"ingest": t1 - t0, "validate": t2 - t1, "seconds": t2 - t0, "errors": report.error_count,
             "warnings": report.warning_count, "rows": {n: f.rows for n, f in sources.files.items()}}

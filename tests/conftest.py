@@ -151,10 +151,10 @@ class Sources:
 
     def validate(self):
         """Ingest and validate this folder: (report, ingested sources)."""
-        from localret import pipeline
+        from localret import stages
 
-        src = pipeline.read_sources(self.folder)
-        return pipeline.check(src), src
+        src = stages.read_sources(self.folder)
+        return stages.check(src), src
 
 
 @pytest.fixture

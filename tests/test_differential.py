@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import pytest
 
-from localret import pipeline, schema, synth
+from localret import schema, stages, synth
 
 frictionless = pytest.importorskip("frictionless")
 
@@ -97,7 +97,7 @@ def frictionless_errors(folder, limit: int = 100_000) -> tuple[set[tuple[int, st
 
 
 def our_errors(folder) -> set[tuple[int, str, str]]:
-    report = pipeline.check(pipeline.read_sources(folder))
+    report = stages.check(stages.read_sources(folder))
     assert not report.truncated
     return {(f.row, f.field, f.code) for f in report.findings if f.file == "adhesions.csv" and f.severity == "error"}
 

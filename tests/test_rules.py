@@ -365,9 +365,9 @@ def test_registered_severities_match_the_cases():
 
 # --- the untouched sample, and what must be accepted ------------------------------------------------
 def test_sample_is_valid_without_warnings(sample_dir):
-    from localret import pipeline
+    from localret import stages
 
-    report = pipeline.check(pipeline.read_sources(sample_dir))
+    report = stages.check(stages.read_sources(sample_dir))
     assert report.error_count == 0 and report.warning_count == 0, report.to_text()
     assert report.findings == [] and report.ok
 

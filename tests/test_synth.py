@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from localret import codes, pipeline, synth
+from localret import codes, stages, synth
 from localret.reader import read_table
 
 NAMES = ("membres", "contractes", "adhesions", "convenis", "convenis_parts")
@@ -37,7 +37,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
 def test_scale_1_and_10_validate_without_errors(tmp_path, scale):
     result = synth.generate(tmp_path, scale=scale, seed=1997)
     assert result.rows["adhesions"] == 848 * scale
-    report = pipeline.check(pipeline.read_sources(tmp_path))
+    report = stages.check(stages.read_sources(tmp_path))
     assert report.error_count == 0, report.to_text(30)
     assert report.warning_count == 0, report.to_text(30)
 
@@ -89,7 +89,7 @@ def test_plant_errors_is_exact_and_covers_every_kind():
 @pytest.mark.parametrize("scale,errors", [(1, 60), (10, 300)])
 def test_planted_errors_are_all_found(tmp_path, scale, errors):
     result = synth.generate(tmp_path, scale=scale, seed=1997, errors=errors)
-    report = pipeline.check(pipeline.read_sources(tmp_path))
+    report = stages.check(stages.read_sources(tmp_path))
     found = {(f.row, f.field, f.code) for f in report.findings if f.file == "adhesions.csv" and f.severity == "error"}
     assert found == result.planted
     others = [f for f in report.findings if f.file != "adhesions.csv"]

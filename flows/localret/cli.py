@@ -74,7 +74,7 @@ def validate_cmd(
     report: Annotated[Optional[Path], typer.Option("--report", help="Desa l'informe complet en JSON / save the full report as JSON")] = None,
 ):
     """Només comprova les fonts; no publica res / check the sources only; publishes nothing."""
-    from localret.pipeline import check, read_sources
+    from localret.stages import check, read_sources
 
     if not sources.is_dir():
         raise typer.BadParameter(f"{sources} no és una carpeta / is not a folder", param_hint="--sources")
@@ -223,7 +223,11 @@ def _check_paths(opts) -> None:
 
 
 def _print_summary(opts, outcome) -> None:
-    console.print(outcome.report.summary_line(), markup=False)
+    if outcome.up_to_date:
+        console.print(f"Res a fer: fonts, declaracions, codi i sortida idèntics als de l'execució {outcome.up_to_date} / "
+                      "nothing to do: sources, declarations, code and output as left by that run", markup=False)
+    else:
+        console.print(outcome.report.summary_line(), markup=False)
     for note in outcome.report.notes:
         console.print(f"  NOTA / NOTE: {note}", markup=False)
     for r in outcome.results:

@@ -7,9 +7,13 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from localret import build, provenance
+from localret import provenance
 from localret.fsutil import atomic_write_text
+
+if TYPE_CHECKING:
+    from localret import build
 
 
 def _sha_files(paths: list[Path]) -> str:

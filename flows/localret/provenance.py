@@ -12,9 +12,13 @@ import uuid
 from importlib import metadata
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from localret import paths
-from localret.fsutil import atomic_write_text, fsync_file
-from localret.ingest import Sources, sha256_file
+from localret.fsutil import atomic_write_text, fsync_file, sha256_file
+
+if TYPE_CHECKING:
+    from localret.ingest import Sources
 
 
 def archive_path(state: Path, sha256: str) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from localret import build, changelog, diff, pipeline, provenance, release
+from localret import build, changelog, diff, pipeline, provenance, release, stages
 from localret.errors import UsageError
 from localret.fsutil import tree_differences
 
@@ -49,12 +49,12 @@ def rebuild(out: Path, state: Path, dataset: str, version: str, project: Path | 
         opts = pipeline.Options(sources, scratch, tmp / "state", dt.date.fromisoformat(entry["data_referencia"]),
                                 only=[dataset], **({"project": project} if project else {}),
                                 **({"base_url": entry["base_url"]} if entry.get("base_url") else {}))
-        src = pipeline.read_sources(sources)
-        report = pipeline.check(src)
+        src = stages.read_sources(sources)
+        report = stages.check(src)
         if not report.ok:
             return [f"les entrades arxivades ja no validen / the archived inputs no longer validate: {report.summary_line()}"]
-        built = pipeline.build_datasets(src, opts)
-        pipeline.release_all(src, built, opts, provenance.archive_inputs(src, tmp / "state"))
+        built = stages.build_datasets(src, opts)
+        stages.release_all(src, built, opts, provenance.archive_inputs(src, tmp / "state"))
         return compare_dirs(out / dataset / version, home / version)
 
 

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -22,23 +21,8 @@ from localret.build import BuiltDataset
 from localret.errors import PublishError
 from localret.fault import point
 from localret.fsutil import atomic_write_text, fsync_file, fsync_tree, replace_dir
-
-
-@dataclass
-class ReleaseResult:
-    dataset: str
-    version: str | None  # None: nothing changed, nothing published
-    previous: str | None
-    bump: str
-    rows: dict[str, int]
-    summary: str
-    changes: dict = field(default_factory=dict)
-    folder: Path | None = None
-    staged: tuple | None = None  # (stage folder, versions) until commit() makes it visible
-
-    @property
-    def released(self) -> bool:
-        return self.version is not None and self.version != self.previous
+from localret.outdir import pending_marker  # noqa: F401  (re-exported)
+from localret.versions import ReleaseResult, read_versions, unchanged  # noqa: F401  (unchanged: re-exported)
 
 
 def structure(s) -> dict:
@@ -63,13 +47,6 @@ def metadata_hash(dataset: BuiltDataset, illustrative: bool) -> str:
     # How changes are worded is not a property of the data: rewording makes no release.
     meta = {k: v for k, v in dataset.spec.meta.items() if k != "sentences"}
     return _sha([meta, [r.spec.schema.descriptor for r in dataset.resources], illustrative])
-
-
-def read_versions(out: Path, name: str) -> list[dict]:
-    path = out / name / "versions.json"
-    if not path.exists():
-        return []
-    return json.loads(path.read_text(encoding="utf-8"))["versions"]
 
 
 def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: Path, staging: Path, *,
@@ -123,13 +100,6 @@ def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: 
                          out / name / version, staged=(out, stage, history + [entry]))
 
 
-def unchanged(out: Path, name: str) -> ReleaseResult:
-    """The result of a dataset that was not rebuilt: its inputs have not changed."""
-    last = read_versions(out, name)[-1]
-    return ReleaseResult(name, last["version"], last["version"], "none", last["rows"],
-                         "omès: entrades sense canvis / skipped: inputs unchanged", folder=out / name / last["version"])
-
-
 def commit(result: ReleaseResult) -> None:
     """Make a prepared release visible. Called only once every dataset of the run has been
     prepared and passed the privacy guard, so a run publishes all of its releases or none."""
@@ -161,11 +131,6 @@ def structure_of(descriptor: dict) -> str:
     from localret.schema import Schema
 
     return _sha(structure(Schema("x", descriptor)))
-
-
-def pending_marker(out: Path) -> Path:
-    """Present from the first release of a run until the site is rebuilt over it."""
-    return out.parent / f".{out.name}.site-pending"
 
 
 def publish_release(out: Path, name: str, stage: Path, version: str, versions: list[dict]) -> Path:

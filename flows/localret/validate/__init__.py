@@ -3,12 +3,16 @@ the typed tables (src_<name>, public fields only) that the build stage reads."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from localret import schema
-from localret.ingest import Sources
 from localret.validate import field_rules, table_rules  # noqa: F401  (they register the rules)
 from localret.validate.report import DETAIL_LIMIT, Finding, Report, clip
 from localret.validate.rules import FIELD_RULES, TABLE_RULES, Context
 from localret.validate.sqltypes import quote, typed
+
+if TYPE_CHECKING:
+    from localret.ingest import Sources
 
 
 def validate(sources: Sources) -> Report:
@@ -49,19 +53,33 @@ def build_typed_table(con, ctx: Context) -> None:
 
 
 def _run_field_rules(sources: Sources, ctx: Context, report: Report) -> None:
-    parts = []
+    """Every field rule of a table in one pass over its rows: the predicates are OR-ed in a
+    single filter, and only the rows it keeps are told apart by rule."""
+    con, raw = sources.con, f"raw_{ctx.table}"
+    checks: list[tuple[str, str, str]] = []  # (key, condition, value shown)
     rules = {}
     for field in ctx.schema.fields:
+        column = f'"{field.name}"'
         for rule in FIELD_RULES:
-            if rule.applies(field):
-                key = f"{rule.code}:{field.name}"
-                rules[key] = (rule, field)
-                value = "NULL" if field.private or rule.hide_value else f'"{field.name}"'
-                parts.append(f"SELECT _row, {quote(key)} AS k, CAST({value} AS VARCHAR) AS value "
-                             f"FROM raw_{ctx.table} WHERE {rule.predicate(field, ctx)}")
-    if not parts:
+            if not rule.applies(field):
+                continue
+            key = f"{rule.code}:{field.name}"
+            rules[key] = (rule, field)
+            condition = rule.predicate(field, ctx)
+            if rule.per_value:
+                bad = f"_bad_{len(checks)}"
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {bad} AS SELECT {column} FROM "
+                            f"(SELECT {column}, count(*) AS _n FROM {raw} GROUP BY 1) WHERE {condition}")
+                condition = f"{column} IN (SELECT {column} FROM {bad})"
+            value = "NULL" if field.private or rule.hide_value else f"CAST({column} AS VARCHAR)"
+            checks.append((key, condition, value))
+    if not checks:
         return
-    sql = " UNION ALL ".join(parts)
+    flags = ", ".join(f"({c}) AS _f{i}, {v} AS _v{i}" for i, (_, c, v) in enumerate(checks))
+    any_hit = " OR ".join(f"({c})" for _, c, _ in checks)
+    picks = " UNION ALL ".join(f"SELECT _row, {quote(k)} AS k, _v{i} AS value FROM flagged WHERE _f{i}"
+                               for i, (k, _, _) in enumerate(checks))
+    sql = f"WITH flagged AS MATERIALIZED (SELECT _row, {flags} FROM {raw} WHERE {any_hit}) {picks}"
     _collect(sources, report, ctx.table, sql, lambda k: (rules[k][0].code, rules[k][0].severity, rules[k][0].message(rules[k][1]), rules[k][1].name), keyed=True)
 
 

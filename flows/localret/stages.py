@@ -1,0 +1,145 @@
+"""The stages as plain functions, in the order data flows through them: ingest -> validate
+-> build -> release -> publish. pipeline.py decides which run and holds the output's lock;
+the Prefect flow (flow.py) runs each one as a task; tests and benchmarks call them directly."""
+
+from __future__ import annotations
+
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from localret import build, extras, ingest, privacy, provenance, release, validate
+from localret.errors import PublishError
+from localret.fsutil import atomic_write_bytes
+from localret.outdir import pending_marker, staging_root
+
+if TYPE_CHECKING:
+    from localret.pipeline import Options, Outcome
+
+
+# DuckDB spills to disk past this, so that a huge or hostile export cannot take the memory
+# of a small server (rows carry their own numbers: insertion order is not needed).
+DUCKDB_SETTINGS = {"memory_limit": "512MB", "preserve_insertion_order": False}
+
+
+def read_sources(folder: Path, progress=None) -> ingest.Sources:
+    con = duckdb.connect(config=DUCKDB_SETTINGS)
+    return ingest.ingest(folder, con, progress=progress)
+
+
+def check(sources: ingest.Sources) -> validate.Report:
+    return validate.validate(sources)
+
+
+def build_datasets(sources: ingest.Sources, opts: Options) -> list[build.BuiltDataset]:
+    return build.build(sources.con, opts.as_of, sources.register_meta, only=opts.only, project=opts.project)
+
+
+@contextmanager
+def staged(opts: Options):
+    """A fresh staging folder for a run's releases (whatever a crashed run left is discarded,
+    never reused half-written), the output repaired first; write errors become exit 3."""
+    stage = staging_root(opts.out)
+    if stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True)
+    opts.out.mkdir(parents=True, exist_ok=True)
+    release.repair(opts.out)
+    try:
+        yield stage
+    except OSError as exc:
+        raise PublishError(f"{exc.filename or opts.out}: no s'ha pogut escriure / could not write: {exc.strerror}") from None
+    except duckdb.IOException as exc:  # DuckDB's own writer (COPY TO): a full disk, say
+        raise PublishError(f"{opts.out}: no s'ha pogut escriure / could not write: {str(exc).splitlines()[0][:300]}") from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def release_all(sources: ingest.Sources, datasets: list[build.BuiltDataset], opts: Options, inputs: list[dict],
+                progress=None) -> list[release.ReleaseResult]:
+    extras.load_defaults()
+    results = []
+    with staged(opts) as stage:
+        guard = privacy.Guard(sources.con, list(sources.files))
+        for dataset in datasets:
+            results.append(release.release_dataset(
+                sources.con, dataset, opts.out, stage, inputs=inputs, illustrative=sources.illustrative,
+                register_meta=sources.register_meta, extra_writers=extras.RELEASE_WRITERS,
+                guard=guard, base_url=opts.base_url))
+            if progress:
+                progress(dataset.name)
+        for result in results:  # all prepared and guarded: now visible, one after another
+            release.commit(result)
+    return results
+
+
+def prepare_dataset(opts: Options, name: str, inputs: list[dict]) -> release.ReleaseResult:
+    """One dataset's whole work, self-contained (it reads the validated sources itself and
+    returns only plain data), so that it can run on another worker: build, write, guard,
+    stage. Making it visible stays with the run that holds the lock (release.commit)."""
+    sources = read_sources(opts.sources)
+    validate.typed_tables(sources)
+    built = build.build(sources.con, opts.as_of, sources.register_meta, only=[name], project=opts.project)
+    extras.load_defaults()
+    return release.release_dataset(
+        sources.con, built[0], opts.out, staging_root(opts.out), inputs=inputs, illustrative=sources.illustrative,
+        register_meta=sources.register_meta, extra_writers=extras.RELEASE_WRITERS,
+        guard=privacy.Guard(sources.con, list(sources.files)), base_url=opts.base_url)
+
+
+def release_spread(opts: Options, names: list[str], inputs: list[dict], submit) -> list[release.ReleaseResult]:
+    """Prepare every dataset through `submit` (e.g. Dask workers), then commit them here."""
+    with staged(opts):
+        results = [f.result() for f in [submit(prepare_dataset, opts, name, inputs) for name in names]]
+        for result in results:
+            release.commit(result)
+    return results
+
+
+def write_database(out: Path, specs: list[build.DatasetSpec]) -> Path:
+    """<out>/localret.duckdb: every table and summary of the latest releases, for querying."""
+    target = out / "localret.duckdb"
+    tmp = out.parent / f".{out.name}.staging-db-{target.name}"
+    tmp.unlink(missing_ok=True)
+    try:
+        con = duckdb.connect(str(tmp))
+    except duckdb.IOException as exc:
+        raise PublishError(f"{tmp}: no s'ha pogut escriure / could not write: {str(exc).splitlines()[0][:300]}") from None
+    try:
+        for ds in specs:
+            for res in ds.resources:
+                pq = out / ds.name / "latest" / f"{res.name}.parquet"
+                if not pq.exists():
+                    continue
+                con.execute(f'CREATE TABLE "{res.table[4:]}" AS SELECT * FROM read_parquet(\'{pq}\')')
+                con.execute(f"COMMENT ON TABLE \"{res.table[4:]}\" IS '{ds.name}/{res.name}'")
+        con.execute("CHECKPOINT")
+    except duckdb.IOException as exc:
+        raise PublishError(f"{tmp}: no s'ha pogut escriure / could not write: {str(exc).splitlines()[0][:300]}") from None
+    finally:
+        con.close()
+    atomic_write_bytes(target, tmp.read_bytes())
+    tmp.unlink()
+    return target
+
+
+def publish_site(out: Path, base_url: str) -> None:
+    """Feeds, catalogue and pages over everything published under <out>."""
+    extras.load_defaults()
+    try:
+        for writer in extras.SITE_WRITERS:
+            writer(out, base_url)
+    except OSError as exc:
+        raise PublishError(f"{exc.filename or out}: no s'ha pogut escriure / could not write: {exc.strerror}") from None
+
+
+def needs_site(out: Path, outcome: "Outcome") -> bool:
+    """After a release, or when a crashed run released without rebuilding the site."""
+    return bool(outcome.published) or pending_marker(out).exists() or not (out / "index.html").exists()
+
+
+def archive(sources: ingest.Sources, state: Path) -> list[dict]:
+    return provenance.archive_inputs(sources, state)
