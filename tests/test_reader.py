@@ -50,9 +50,9 @@ def test_csv_variants_read_to_the_same_text(tmp_path, encoding, delimiter, newli
     path.write_bytes(csv_text(delimiter=delimiter, newline=newline).encode(encoding))
     table = read_table(path)
     assert table.format == "csv"
-    assert table.encoding == detected and table.delimiter == delimiter
     assert table.columns == HEADER
     assert values(table) == EXPECTED
+    assert table.encoding == detected and table.delimiter == delimiter  # settled once read
     assert list(table.frame["_row"]) == [2, 3, 4]
     assert table.decimal_comma == (delimiter == ";")
 
@@ -66,8 +66,8 @@ def test_windows_1252_with_the_only_accent_on_the_last_line_of_a_big_file(tmp_pa
     path = tmp_path / "big.csv"
     path.write_bytes(raw)
     table = read_table(path)
-    assert table.encoding == "windows-1252"
     assert len(table.frame) == 6001
+    assert table.encoding == "windows-1252"
     tail = table.frame.iloc[-1]
     assert tail["nom"] == "Ajuntament de Lluçà" and tail["nota"] == "Sant Martí d’Albars"
     assert tail["_row"] == 6002
@@ -103,6 +103,52 @@ def test_blank_lines_are_skipped_but_keep_their_number(tmp_path):
     assert list(table.frame["_row"]) == [2, 4, 6]
 
 
+def test_rows_of_empty_cells_keep_the_numbers_of_the_rows_below(tmp_path):
+    """The fast path (DuckDB) numbers records by their position in the file."""
+    text = csv_text().splitlines()
+    text.insert(2, ",,,,")
+    path = tmp_path / "cells.csv"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    table = read_table(path)
+    assert table.scan is not None
+    assert values(table) == EXPECTED
+    assert list(table.frame["_row"]) == [2, 4, 5]
+
+
+def test_a_value_over_two_lines_is_one_row(tmp_path):
+    rows = [ROWS[0], ["0801930008", "Nom", "2023-02-01", "1", "primera línia\nsegona línia"], ROWS[2]]
+    path = tmp_path / "multiline.csv"
+    path.write_text(csv_text(rows).replace("primera línia\nsegona línia", '"primera línia\nsegona línia"'), encoding="utf-8")
+    table = read_table(path)
+    assert list(table.frame["_row"]) == [2, 3, 4]  # as a spreadsheet shows it: one row, two lines
+    assert table.frame.iloc[1]["nota"] == "primera línia\nsegona línia"
+
+
+@pytest.mark.parametrize("bad, reason", [('1,"ab"c,3,4,5', "cometes"), ('1,"ab,3,4,5', "cometes"),
+                                         ("1,2,3,4", "4 camps"), ("1,2,3,4,5,6", "6 camps")])
+def test_a_malformed_record_is_refused_with_its_row(tmp_path, bad, reason):
+    lines = csv_text().splitlines()
+    lines.insert(3, bad)  # row 4 in a spreadsheet
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    err = refused(path)
+    assert err.row == 4 and reason in err.reason
+
+
+def test_a_big_file_with_empty_lines_says_how_rows_are_counted(tmp_path):
+    """Above LARGE_CSV no file is held whole: DuckDB reads it, skipping empty lines, and the
+    note says so (row numbers then count records)."""
+    from localret import reader
+
+    line = "0801930008,Ajuntament de Barcelona,2023-02-01,1234.5,nota\n"
+    body = line * (reader.LARGE_CSV // len(line) + 10)
+    path = tmp_path / "big.csv"
+    path.write_text(",".join(HEADER) + "\n" + line + "\n" + body, encoding="utf-8")
+    table = read_table(path)
+    assert table.scan is not None and any("línies buides" in n for n in table.notes)
+    assert path.stat().st_size > reader.LARGE_CSV
+
+
 def test_blank_rows_in_xlsx_keep_their_number(tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
@@ -129,7 +175,7 @@ def test_values_are_text_and_never_typed(tmp_path):
 # --- refusals ----------------------------------------------------------------------------------
 def refused(path) -> SourceError:
     with pytest.raises(SourceError) as info:
-        read_table(path)
+        read_table(path).frame  # a CSV's body is parsed when it is loaded
     err = info.value
     assert err.file == path.name and path.name in str(err)
     return err

@@ -7,7 +7,6 @@ localret.validate do that, over whole columns at once.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ import duckdb
 
 from localret import codes, paths, register, schema
 from localret.errors import SourceError
+from localret.fsutil import sha256_file
 from localret.reader import Table, read_table
 
 SOURCE_SUFFIXES = (".csv", ".xlsx")
@@ -60,14 +60,6 @@ class Sources:
         return self.files[name].path.name if name in self.files else name
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def locate(folder: Path, name: str) -> Path:
     found = [folder / f"{name}{suffix}" for suffix in SOURCE_SUFFIXES if (folder / f"{name}{suffix}").exists()]
     if not found:
@@ -109,7 +101,7 @@ def ingest(folder: Path, con: duckdb.DuckDBPyConnection | None = None, progress=
             continue
         sources.notes.extend(f"{path.name}: {note}" for note in table.notes)
         sources.files[name] = SourceFile(
-            name, path, sha256_file(path), path.stat().st_size, table.format, table.encoding,
+            name, path, table.sha256 or sha256_file(path), path.stat().st_size, table.format, table.encoding,
             table.delimiter, table.rows, table.decimal_comma,
         )
         if progress:
@@ -149,27 +141,49 @@ def _check_columns(table: Table, contract: schema.Schema) -> None:
 def _load_raw(con: duckdb.DuckDBPyConnection, name: str, table: Table) -> None:
     """All text: trimmed, blanks as NULL, codes left-padded to the 10 digits a spreadsheet cut."""
     contract = schema.source_schema(name)
+    if table.scan is not None:
+        _load_scanned(con, name, table, contract)
+        return
     cols = ['CAST("_row" AS INTEGER) AS _row']
     for f in contract.fields:
         v = f"NULLIF(trim(CAST(\"{f.name}\" AS VARCHAR)), '')"
-        if "codi_ens" in f.checks:
-            v = f"CASE WHEN regexp_full_match({v}, '[0-9]{{6,9}}') THEN lpad({v}, 10, '0') ELSE {v} END"
-        cols.append(f'{v} AS "{f.name}"')
-    select = f"SELECT {', '.join(cols)} FROM _frame"
-    if table.batches is None:
-        con.register("_frame", table.frame)
-        con.execute(f"CREATE OR REPLACE TABLE raw_{name} AS {select}")
-        con.unregister("_frame")
-    else:  # streamed: one batch in memory at a time
-        first = True
-        for batch in table.batches():
-            con.register("_frame", batch)
-            con.execute(f"CREATE OR REPLACE TABLE raw_{name} AS {select}" if first else f"INSERT INTO raw_{name} {select}")
-            con.unregister("_frame")
-            first = False
-        if first:  # a header and nothing else
-            columns = ", ".join(f'"{f.name}" VARCHAR' for f in contract.fields)
-            con.execute(f"CREATE OR REPLACE TABLE raw_{name} (_row INTEGER, {columns})")
+        cols.append(f'{_padded(f, v)} AS "{f.name}"')
+    con.register("_frame", table.frame)
+    con.execute(f"CREATE OR REPLACE TABLE raw_{name} AS SELECT {', '.join(cols)} FROM _frame")
+    con.unregister("_frame")
+    table.rows = con.execute(f"SELECT count(*) FROM raw_{name}").fetchall()[0][0]
+
+
+def _padded(f: schema.Field, v: str) -> str:
+    if "codi_ens" in f.checks:
+        return f"CASE WHEN regexp_full_match({v}, '[0-9]{{6,9}}') THEN lpad({v}, 10, '0') ELSE {v} END"
+    return v
+
+
+def _load_scanned(con: duckdb.DuckDBPyConnection, name: str, table: Table, contract: schema.Schema) -> None:
+    """DuckDB reads the CSV in parallel into raw_<name>_data, in file order, so that a row's
+    number is its rowid + 2 (the header is row 1): raw_<name> is that view. A record whose
+    every field is empty is not a record (as a blank spreadsheet row is not)."""
+    def clean(c: str) -> str:
+        # trim() copies every string; only values that start or end with a space need it
+        v = f'"{c}"'
+        return f"CASE WHEN starts_with({v}, ' ') OR ends_with({v}, ' ') THEN NULLIF(trim({v}), '') ELSE {v} END"
+
+    inner = ", ".join(f'{clean(f.name)} AS "{f.name}"' for f in contract.fields)
+    outer = ", ".join(f'{_padded(f, chr(34) + f.name + chr(34))} AS "{f.name}"' for f in contract.fields)
+    data = f"raw_{name}_data"
+    ordered = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        read_as = table.scan.load(con, lambda src: f"CREATE OR REPLACE TABLE {data} AS SELECT {outer} FROM (SELECT {inner} FROM {src})")
+    finally:
+        con.execute(f"SET preserve_insertion_order = {str(bool(ordered)).lower()}")
+    if read_as != "utf-8":
+        table.encoding = read_as
+    blank = f"coalesce({', '.join(chr(34) + f.name + chr(34) for f in contract.fields)}) IS NULL"
+    has_blank = con.execute(f"SELECT count(*) FROM {data} WHERE {blank}").fetchall()[0][0] > 0
+    con.execute(f"CREATE OR REPLACE VIEW raw_{name} AS SELECT CAST(rowid + 2 AS INTEGER) AS _row, * FROM {data}"
+                + (f" WHERE NOT ({blank})" if has_blank else ""))
     table.rows = con.execute(f"SELECT count(*) FROM raw_{name}").fetchall()[0][0]
 
 

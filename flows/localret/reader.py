@@ -25,7 +25,9 @@ MAX_XLSX_UNCOMPRESSED = 512 * 1024 * 1024  # a zip bomb is refused before it is 
 MAX_CELL_CHARS = 5000
 
 
-LARGE_CSV = 32 * 1024 * 1024  # above this, a CSV is streamed in batches, never held whole
+# Small CSVs with empty lines between records go through pandas, which keeps every line's
+# number; above this size a CSV is never held whole (DuckDB reads it, see _scan_csv).
+LARGE_CSV = 32 * 1024 * 1024
 CHUNK = 4 * 1024 * 1024
 
 
@@ -34,14 +36,29 @@ class Table:
     """A source file read as text, with what was learned about its format."""
 
     path: Path
-    frame: pd.DataFrame | None  # one text column per header name plus `_row` (None: streamed)
+    _frame: pd.DataFrame | None  # one text column per header name plus `_row` (None: see `scan`)
     columns: list[str]
     format: str  # "csv" or "xlsx"
-    encoding: str | None = None
+    encoding: str | None = None  # for a scanned CSV, settled when DuckDB reads it (see CsvScan.load)
     delimiter: str | None = None
     notes: list[str] = field(default_factory=list)
-    batches: object = None  # for large CSVs: a callable yielding pyarrow tables (with `_row`)
+    scan: "CsvScan | None" = None  # CSVs that DuckDB reads straight into the raw table
     rows: int = 0
+    sha256: str | None = None  # when the reader already read every byte
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The whole table as text in memory, as the pipeline never needs it for a scanned
+        CSV (tests and small tools do): the same rows and numbers the raw table gets."""
+        if self._frame is None and self.scan is not None:
+            self._frame, read_as = self.scan.to_frame()
+            if read_as != "utf-8":
+                self.encoding = read_as
+        return self._frame
+
+    @frame.setter
+    def frame(self, value: pd.DataFrame) -> None:
+        self._frame = value
 
     @property
     def decimal_comma(self) -> bool:
@@ -68,8 +85,10 @@ def read_table(path: Path, *, title_lines_until: str | None = None) -> Table:
     if suffix == ".csv":
         if is_zip:
             raise SourceError(path.name, None, None, "el fitxer té extensió .csv però és un llibre Excel (.xlsx) / the file is named .csv but is an Excel workbook")
-        if title_lines_until is None and path.stat().st_size > LARGE_CSV:
-            return _read_large_csv(path)
+        if title_lines_until is None:
+            table = _scan_csv(path)
+            if table is not None:
+                return table
         return _read_csv(path, title_lines_until)
     raise SourceError(path.name, None, None, f"format no admès '{suffix}' (només .csv o .xlsx) / unsupported format (only .csv or .xlsx)")
 
@@ -153,94 +172,202 @@ def _read_csv(path: Path, title_lines_until: str | None) -> Table:
     return Table(path, frame, columns, "csv", encoding=encoding, delimiter=delimiter)
 
 
-def _read_large_csv(path: Path) -> Table:
-    """The same contract, in bounded memory: the encoding is checked in chunks (and a
-    Windows-1252 file transcoded to a temporary UTF-8 copy), then pyarrow parses it in
-    batches. Row numbers count records (blank lines are skipped and not counted)."""
+@dataclass
+class Probe:
+    """What one pass over the bytes tells before any parsing."""
+
+    sha256: str
+    bom: bool
+    blank_lines_inside: bool  # an empty line with records after it
+
+
+def _probe(path: Path) -> Probe:
+    """sha256, NUL bytes (refused), a BOM, and whether an empty line sits between records:
+    a spreadsheet counts it as a row, a CSV parser skips it, so row numbers would drift."""
+    import hashlib
+
+    h = hashlib.sha256()
+    line, offset, first_blank, prev_tail = 1, 0, None, b"\n"
+    with path.open("rb") as fh:
+        bom = fh.read(3) == b"\xef\xbb\xbf"
+        fh.seek(0)
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            h.update(chunk)
+            if b"\x00" in chunk:
+                raise SourceError(path.name, line + chunk[: chunk.index(b"\x00")].count(b"\n"), None,
+                                  "el fitxer conté un caràcter nul (NUL); no és un CSV de text / the file contains a NUL byte: not a text CSV")
+            if first_blank is None:
+                window = prev_tail + chunk
+                hits = [k for k in (window.find(b"\n\n"), window.find(b"\n\r\n")) if k >= 0]
+                if hits:
+                    first_blank = offset - len(prev_tail) + min(hits)
+            prev_tail = chunk[-2:]
+            offset += len(chunk)
+            line += chunk.count(b"\n")
+        inside = False
+        if first_blank is not None:  # only trailing blank lines are harmless
+            fh.seek(max(first_blank, 0))
+            inside = any(piece.strip() for piece in iter(lambda: fh.read(CHUNK), b""))
+    return Probe(h.hexdigest(), bom, inside)
+
+
+def _scan_csv(path: Path) -> Table | None:
+    """The fast path: DuckDB parses the file in parallel (strict about quotes and field
+    counts) straight into the raw table; Python only reads the header line. Files whose
+    row numbers only a line-by-line reader can keep (empty lines between records, a
+    trailing unnamed column) return None when small enough for that reader."""
+    probe = _probe(path)
+    with path.open("rb") as fh:
+        raw_header = fh.readline().removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n")
+    try:
+        header_line = raw_header.decode("utf-8")
+    except UnicodeDecodeError:
+        header_line = raw_header.decode("cp1252", errors="replace")
+    if not header_line.strip():
+        raise SourceError(path.name, None, None, "el fitxer és buit / the file is empty")
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    header = next(csv.reader([header_line], delimiter=delimiter))
+    small = path.stat().st_size <= LARGE_CSV
+    if small and (probe.blank_lines_inside or (len(header) > 1 and header[-1] == "")):
+        return None
+    columns = [c.strip() for c in header]
+    _check_header(path, columns)
+    notes = []
+    if probe.blank_lines_inside:
+        notes.append("hi ha línies buides entre files: els números de fila compten registres / empty lines between "
+                     "rows: row numbers count records")
+    scan = CsvScan(path, path, delimiter, columns)
+    return Table(path, None, columns, "csv", encoding="utf-8-sig" if probe.bom else "utf-8", delimiter=delimiter,
+                 notes=notes, scan=scan, sha256=probe.sha256)
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+@dataclass
+class CsvScan:
+    """A CSV that DuckDB reads: `load` runs the statement that reads it, turning DuckDB's
+    parse errors into the contract's messages (file, row, reason)."""
+
+    original: Path
+    path: Path  # the file itself, or a UTF-8 copy of a Windows-1252 one
+    delimiter: str
+    columns: list[str]
+
+    def read_sql(self) -> str:
+        columns = ", ".join(f"{_sql_text(c)}: 'VARCHAR'" for c in self.columns)
+        return (f"read_csv({_sql_text(str(self.path))}, columns={{{columns}}}, auto_detect=false, header=true, "
+                f"delim={_sql_text(self.delimiter)}, quote='\"', escape='\"', strict_mode=true, null_padding=false, "
+                f"encoding='utf-8')")
+
+    def load(self, con, statement) -> str:
+        """Runs statement(read_sql) and returns the encoding the file was read in."""
+        import duckdb
+
+        encoding = "utf-8"
+        try:
+            try:
+                con.execute(statement(self.read_sql()))
+            except duckdb.InvalidInputException as exc:
+                if "not utf-8 encoded" not in str(exc):
+                    raise
+                self.path = _transcode_cp1252(self.original)
+                encoding = "windows-1252"
+                con.execute(statement(self.read_sql()))
+        except duckdb.InvalidInputException as exc:
+            raise self._located(exc) from None
+        finally:
+            if self.path != self.original:
+                self.path.unlink(missing_ok=True)
+                self.path = self.original
+        return encoding
+
+    def to_frame(self) -> tuple[pd.DataFrame, str]:
+        import duckdb
+
+        con = duckdb.connect()
+        read_as = self.load(con, lambda src: f"CREATE TABLE t AS SELECT * FROM {src}")
+        names = ", ".join(f'"{c}"' for c in self.columns)
+        frame = con.execute(f"SELECT CAST(rowid + 2 AS BIGINT) AS _row, {names} FROM t "
+                            f"WHERE coalesce({names}) IS NOT NULL ORDER BY rowid").df()
+        con.close()
+        frame = frame.astype(object)
+        return frame.where(frame.notna(), None), read_as
+
+    def _located(self, exc: Exception) -> SourceError:
+        """DuckDB says that a record is malformed; Python's csv module, reading the same
+        file record by record, says exactly which and why (only ever on a bad file)."""
+        import re
+
+        with self.path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+            try:
+                _check_records(self.original, csv.reader(fh, delimiter=self.delimiter, strict=True), len(self.columns), 0)
+            except SourceError as located:
+                return located
+        m = re.search(r"Line: (\d+)", str(exc))
+        return SourceError(self.original.name, int(m.group(1)) if m else None, None,
+                           f"fila mal formada (nombre de camps o cometes) / malformed row (field count or quotes): "
+                           f"{str(exc).splitlines()[0][:200]}")
+
+
+def _transcode_cp1252(path: Path) -> Path:
+    """Windows-1252 is not one of DuckDB's encodings (latin-1 differs on ’ € and others):
+    a UTF-8 copy, written chunk by chunk, after checking that every byte is Windows-1252."""
     import codecs
     import tempfile
 
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    encoding = "utf-8"
     with path.open("rb") as fh:
-        head = fh.read(3)
-        if head.startswith(b"\xef\xbb\xbf"):
-            encoding = "utf-8-sig"
-    source = path
-    if not _stream_decodes(path, encoding):
-        if not _stream_decodes(path, "cp1252"):
-            raise SourceError(path.name, None, None, "codificació no reconeguda: deseu el fitxer com a UTF-8 o Windows-1252 / unknown encoding: save the file as UTF-8 or Windows-1252")
-        encoding = "windows-1252"
-        tmp = tempfile.NamedTemporaryFile(prefix="localret-", suffix=".csv", delete=False)
-        with path.open("rb") as src, tmp:
-            decoder = codecs.getincrementaldecoder("cp1252")()
-            for chunk in iter(lambda: src.read(CHUNK), b""):
-                tmp.write(decoder.decode(chunk).encode("utf-8"))
-        source = Path(tmp.name)
-    with source.open("r", encoding="utf-8-sig", newline="") as fh:
-        header_line = fh.readline().rstrip("\r\n")
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    columns = [c.strip() for c in next(csv.reader([header_line], delimiter=delimiter))]
-    _check_header(path, columns)
-
-    def batches():
-        try:
-            reader = pacsv.open_csv(
-                str(source),
-                read_options=pacsv.ReadOptions(skip_rows=1, column_names=columns, block_size=16 * 1024 * 1024),
-                parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
-                                                 newlines_in_values=True, ignore_empty_lines=True),
-                convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns},
-                                                     strings_can_be_null=True, null_values=[""]))
-            row = 2
-            for batch in reader:
-                table = pa.Table.from_batches([batch])
-                yield table.add_column(0, "_row", pa.array(range(row, row + len(table)), pa.int64()))
-                row += len(table)
-        except pa.ArrowInvalid as exc:
-            raise SourceError(path.name, _parser_line(exc, 0), None, f"fila mal formada (nombre de camps o cometes) / malformed row (field count or quotes): {str(exc)[:200]}") from None
-        finally:
-            if source != path:
-                source.unlink(missing_ok=True)
-
-    return Table(path, None, columns, "csv", encoding=encoding, delimiter=delimiter, batches=batches)
+        bom = fh.read(3) == b"\xef\xbb\xbf"
+    bad = _first_undecodable(path, "utf-8-sig") if bom else _first_undecodable(path, "cp1252")
+    if bad is not None:  # a BOM promises UTF-8: no second guess
+        raise SourceError(path.name, bad, None, "codificació no reconeguda: deseu el fitxer com a UTF-8 o Windows-1252 / unknown encoding: save the file as UTF-8 or Windows-1252")
+    tmp = tempfile.NamedTemporaryFile(prefix="localret-", suffix=".csv", delete=False)
+    with path.open("rb") as src, tmp:
+        decoder = codecs.getincrementaldecoder("cp1252")()
+        for chunk in iter(lambda: src.read(CHUNK), b""):
+            tmp.write(decoder.decode(chunk).encode("utf-8"))
+    return Path(tmp.name)
 
 
-def _stream_decodes(path: Path, encoding: str) -> bool:
+def _first_undecodable(path: Path, encoding: str) -> int | None:
+    """The line of the first byte that is not `encoding`, reading in chunks; None if all is."""
     import codecs
 
     decoder = codecs.getincrementaldecoder(encoding)()
     line = 1
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(CHUNK), b""):
-            if b"\x00" in chunk:
-                raise SourceError(path.name, line + chunk[: chunk.index(b"\x00")].count(b"\n"), None,
-                                  "el fitxer conté un caràcter nul (NUL); no és un CSV de text / the file contains a NUL byte: not a text CSV")
             try:
                 decoder.decode(chunk)
-            except UnicodeDecodeError:
-                return False
+            except UnicodeDecodeError as exc:
+                return line + chunk[: max(exc.start, 0)].count(b"\n")
             line += chunk.count(b"\n")
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return False
-    return True
+        return line
+    return None
 
 
 def _check_field_counts(path: Path, text: str, delimiter: str, width: int, offset: int) -> None:
     """pandas pads a short row with nulls without a word: a row whose delimiter changed
     would lose all its values. Every record must have the header's number of fields."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    _check_records(path, csv.reader(io.StringIO(text), delimiter=delimiter, strict=True), width, offset)
+
+
+def _check_records(path: Path, reader, width: int, offset: int) -> None:
+    """Row numbers count records, as a spreadsheet does: a value over two lines is one row,
+    and a record whose quote never closes is reported where it starts."""
+    number = offset
     try:
-        for number, record in enumerate(reader, start=1 + offset):
+        for record in reader:
+            number += 1
             if len(record) != width and any(v.strip() for v in record):
                 raise SourceError(path.name, number, None, f"la fila té {len(record)} camps en comptes de {width} (separador o cometes?) / "
                                   f"the row has {len(record)} fields instead of {width} (delimiter or quotes?)")
     except csv.Error as exc:
-        raise SourceError(path.name, reader.line_num + offset, None, f"fila mal formada (cometes) / malformed row (quotes): {exc}") from None
+        raise SourceError(path.name, number + 1, None, f"fila mal formada (cometes) / malformed row (quotes): {exc}") from None
 
 
 def _parser_line(exc: Exception, offset: int) -> int | None:

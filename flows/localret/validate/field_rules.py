@@ -20,6 +20,11 @@ PHONE_RE = r"(^|[^0-9])((\+|00)34[ .-]?)?[6789]([ .-]?[0-9]){8}([^0-9]|$)"
 DNI_RE = r"(^|[^A-Za-z0-9])([0-9]{8}|[XYZ][0-9]{7})[-]?[A-Za-z]([^A-Za-z0-9]|$)"
 
 
+# = + @ - and the whitespace a formula may hide behind (tab, line feed, vertical tab, form
+# feed, carriage return, space, and the no-break spaces).
+FORMULA_FIRST = ", ".join(str(c) for c in (61, 43, 64, 45, 9, 10, 11, 12, 13, 32, 160, 8239))
+
+
 def _raw(field, ctx):
     return f'"{field.name}"'
 
@@ -83,6 +88,7 @@ codi_ens_rule = field_rule(FieldRule(
                   "the control digit (6th) of the local-body code does not match its first 5 digits"),
     applies=lambda f: "codi_ens" in f.checks,
     predicate=lambda f, ctx: f"regexp_full_match({_raw(f, ctx)}, '[0-9]{{10}}') AND NOT lr_codi_ens_prefix_ok({_raw(f, ctx)})",
+    per_value=True,
 ))
 
 codi_ens_suffix_rule = field_rule(FieldRule(
@@ -93,6 +99,7 @@ codi_ens_suffix_rule = field_rule(FieldRule(
     applies=lambda f: "codi_ens" in f.checks,
     predicate=lambda f, ctx: (f"regexp_full_match({_raw(f, ctx)}, '[0-9]{{10}}') AND lr_codi_ens_prefix_ok({_raw(f, ctx)}) "
                               f"AND NOT lr_codi_ens_suffix_ok({_raw(f, ctx)})"),
+    per_value=True,
 ))
 
 nif_rule = field_rule(FieldRule(
@@ -101,6 +108,7 @@ nif_rule = field_rule(FieldRule(
     message=fixed("el NIF no és vàlid (lletra, 7 xifres i control)", "the NIF is not valid (letter, 7 digits and control)"),
     applies=lambda f: "nif" in f.checks,
     predicate=lambda f, ctx: f"NOT lr_valid_nif({_raw(f, ctx)})",
+    per_value=True,
 ))
 
 personal_data_rule = field_rule(FieldRule(
@@ -121,6 +129,7 @@ formula_rule = field_rule(FieldRule(
                   "the text starts with = + - or @ and a spreadsheet could run it as a formula"),
     applies=lambda f: f.type == "string" and not f.private,
     # Ingest trims spaces only: a tab or line break before the = still opens a formula (OWASP).
-    predicate=lambda f, ctx: (f"regexp_matches({_raw(f, ctx)}, '^\\s*[=+@-]') "
+    # The first character decides for almost every value; the regexes see only the rest.
+    predicate=lambda f, ctx: (f"ascii({_raw(f, ctx)}) IN ({FORMULA_FIRST}) AND regexp_matches({_raw(f, ctx)}, '^\\s*[=+@-]') "
                               f"AND NOT regexp_full_match({_raw(f, ctx)}, '\\s*-?[0-9]+([.,][0-9]+)?')"),
 ))

@@ -37,6 +37,9 @@ class FieldRule:
     predicate: Callable[[Field, Context], str]
     # The report never repeats a value this rule suspects of being personal data.
     hide_value: bool = False
+    # A costly predicate over a column that repeats its values (codes): evaluated once per
+    # distinct value, then matched back to the rows.
+    per_value: bool = False
 
 
 @dataclass(frozen=True)
