@@ -4,6 +4,7 @@ row numbers the user sees; anything else is refused with a SourceError naming th
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import openpyxl
 import pytest
@@ -145,8 +146,22 @@ def test_a_big_file_with_empty_lines_says_how_rows_are_counted(tmp_path):
     path = tmp_path / "big.csv"
     path.write_text(",".join(HEADER) + "\n" + line + "\n" + body, encoding="utf-8")
     table = read_table(path)
-    assert table.scan is not None and any("línies buides" in n for n in table.notes)
-    assert path.stat().st_size > reader.LARGE_CSV
+    assert table.scan is not None and path.stat().st_size > reader.LARGE_CSV
+    frame = table.frame  # the note is known once the file has been read
+    assert any("línies buides" in n for n in table.notes)
+    assert list(frame["_row"][:3]) == [2, 3, 4]  # the empty line is not counted
+    assert table.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_nul_byte_deep_in_a_big_file_is_refused_with_its_line(tmp_path):
+    from localret import reader
+
+    line = "0801930008,Ajuntament de Barcelona,2023-02-01,1234.5,nota\n"
+    n = reader.LARGE_CSV // len(line) + 10
+    path = tmp_path / "big-nul.csv"
+    path.write_text(",".join(HEADER) + "\n" + line * (n - 5) + line.replace("nota", "no\x00ta") + line * 4, encoding="utf-8")
+    err = refused(path)
+    assert err.row == n - 3 and "NUL" in err.reason
 
 
 def test_blank_rows_in_xlsx_keep_their_number(tmp_path):

@@ -175,11 +175,9 @@ def _load_scanned(con: duckdb.DuckDBPyConnection, name: str, table: Table, contr
     ordered = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
     con.execute("SET preserve_insertion_order = true")
     try:
-        read_as = table.scan.load(con, lambda src: f"CREATE OR REPLACE TABLE {data} AS SELECT {outer} FROM (SELECT {inner} FROM {src})")
+        table.scan.load(table, con, lambda src: f"CREATE OR REPLACE TABLE {data} AS SELECT {outer} FROM (SELECT {inner} FROM {src})")
     finally:
         con.execute(f"SET preserve_insertion_order = {str(bool(ordered)).lower()}")
-    if read_as != "utf-8":
-        table.encoding = read_as
     blank = f"coalesce({', '.join(chr(34) + f.name + chr(34) for f in contract.fields)}) IS NULL"
     has_blank = con.execute(f"SELECT count(*) FROM {data} WHERE {blank}").fetchall()[0][0] > 0
     con.execute(f"CREATE OR REPLACE VIEW raw_{name} AS SELECT CAST(rowid + 2 AS INTEGER) AS _row, * FROM {data}"

@@ -51,9 +51,7 @@ class Table:
         """The whole table as text in memory, as the pipeline never needs it for a scanned
         CSV (tests and small tools do): the same rows and numbers the raw table gets."""
         if self._frame is None and self.scan is not None:
-            self._frame, read_as = self.scan.to_frame()
-            if read_as != "utf-8":
-                self.encoding = read_as
+            self._frame = self.scan.to_frame(self)
         return self._frame
 
     @frame.setter
@@ -181,44 +179,85 @@ class Probe:
     blank_lines_inside: bool  # an empty line with records after it
 
 
+BLANK_LINES_NOTE = ("hi ha línies buides entre files: els números de fila compten registres / empty lines between "
+                    "rows: row numbers count records")
+
+
 def _probe(path: Path) -> Probe:
     """sha256, NUL bytes (refused), a BOM, and whether an empty line sits between records:
     a spreadsheet counts it as a row, a CSV parser skips it, so row numbers would drift."""
     import hashlib
 
     h = hashlib.sha256()
-    line, offset, first_blank, prev_tail = 1, 0, None, b"\n"
     with path.open("rb") as fh:
-        bom = fh.read(3) == b"\xef\xbb\xbf"
+        first_line = fh.readline()
         fh.seek(0)
+        bom = first_line.startswith(b"\xef\xbb\xbf")
+        blank = b"\n\r\n" if first_line.endswith(b"\r\n") else b"\n\n"
+        offset, first_blank, tail = 0, None, b""
         for chunk in iter(lambda: fh.read(CHUNK), b""):
             h.update(chunk)
             if b"\x00" in chunk:
-                raise SourceError(path.name, line + chunk[: chunk.index(b"\x00")].count(b"\n"), None,
-                                  "el fitxer conté un caràcter nul (NUL); no és un CSV de text / the file contains a NUL byte: not a text CSV")
+                _refuse_nul(path, offset + chunk.index(b"\x00"))
             if first_blank is None:
-                window = prev_tail + chunk
-                hits = [k for k in (window.find(b"\n\n"), window.find(b"\n\r\n")) if k >= 0]
-                if hits:
-                    first_blank = offset - len(prev_tail) + min(hits)
-            prev_tail = chunk[-2:]
+                hit = (tail + chunk).find(blank)
+                if hit >= 0:
+                    first_blank = offset - len(tail) + hit
+            tail = chunk[-2:]
             offset += len(chunk)
-            line += chunk.count(b"\n")
         inside = False
         if first_blank is not None:  # only trailing blank lines are harmless
-            fh.seek(max(first_blank, 0))
+            fh.seek(first_blank)
             inside = any(piece.strip() for piece in iter(lambda: fh.read(CHUNK), b""))
     return Probe(h.hexdigest(), bom, inside)
+
+
+def _refuse_nul(path: Path, at: int) -> None:
+    line = 1
+    with path.open("rb") as fh:
+        while at > 0:
+            piece = fh.read(min(CHUNK, at))
+            line += piece.count(b"\n")
+            at -= len(piece)
+    raise SourceError(path.name, line, None, "el fitxer conté un caràcter nul (NUL); no és un CSV de text / the file contains a NUL byte: not a text CSV")
+
+
+class _Background:
+    """A function running in a thread while DuckDB parses (both leave the GIL for their
+    heavy part); its result, or its exception, is taken when needed."""
+
+    def __init__(self, fn, *args):
+        import threading
+
+        self._result = self._error = None
+        self._thread = threading.Thread(target=self._run, args=(fn, *args), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn, *args):
+        try:
+            self._result = fn(*args)
+        except BaseException as exc:  # handed over to the caller of result()
+            self._error = exc
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result
 
 
 def _scan_csv(path: Path) -> Table | None:
     """The fast path: DuckDB parses the file in parallel (strict about quotes and field
     counts) straight into the raw table; Python only reads the header line. Files whose
     row numbers only a line-by-line reader can keep (empty lines between records, a
-    trailing unnamed column) return None when small enough for that reader."""
-    probe = _probe(path)
+    trailing unnamed column) return None when small enough for that reader. A big file's
+    probe (hash, NUL bytes, empty lines) runs beside DuckDB's parse."""
+    small = path.stat().st_size <= LARGE_CSV
+    probe = _probe(path) if small else _Background(_probe, path)
     with path.open("rb") as fh:
-        raw_header = fh.readline().removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n")
+        raw_header = fh.readline()
+    bom = raw_header.startswith(b"\xef\xbb\xbf")
+    raw_header = raw_header.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n")
     try:
         header_line = raw_header.decode("utf-8")
     except UnicodeDecodeError:
@@ -227,18 +266,12 @@ def _scan_csv(path: Path) -> Table | None:
         raise SourceError(path.name, None, None, "el fitxer és buit / the file is empty")
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     header = next(csv.reader([header_line], delimiter=delimiter))
-    small = path.stat().st_size <= LARGE_CSV
     if small and (probe.blank_lines_inside or (len(header) > 1 and header[-1] == "")):
         return None
     columns = [c.strip() for c in header]
     _check_header(path, columns)
-    notes = []
-    if probe.blank_lines_inside:
-        notes.append("hi ha línies buides entre files: els números de fila compten registres / empty lines between "
-                     "rows: row numbers count records")
-    scan = CsvScan(path, path, delimiter, columns)
-    return Table(path, None, columns, "csv", encoding="utf-8-sig" if probe.bom else "utf-8", delimiter=delimiter,
-                 notes=notes, scan=scan, sha256=probe.sha256)
+    scan = CsvScan(path, path, delimiter, columns, probe)
+    return Table(path, None, columns, "csv", encoding="utf-8-sig" if bom else "utf-8", delimiter=delimiter, scan=scan)
 
 
 def _sql_text(value: str) -> str:
@@ -254,6 +287,7 @@ class CsvScan:
     path: Path  # the file itself, or a UTF-8 copy of a Windows-1252 one
     delimiter: str
     columns: list[str]
+    probe: object  # a Probe, or one still running (_Background)
 
     def read_sql(self) -> str:
         columns = ", ".join(f"{_sql_text(c)}: 'VARCHAR'" for c in self.columns)
@@ -261,11 +295,12 @@ class CsvScan:
                 f"delim={_sql_text(self.delimiter)}, quote='\"', escape='\"', strict_mode=true, null_padding=false, "
                 f"encoding='utf-8')")
 
-    def load(self, con, statement) -> str:
-        """Runs statement(read_sql) and returns the encoding the file was read in."""
+    def load(self, table: Table, con, statement) -> None:
+        """Runs statement(read_sql()) and settles what the table learns from the reading:
+        its encoding, its sha256, a note about empty lines."""
         import duckdb
 
-        encoding = "utf-8"
+        encoding = None
         try:
             try:
                 con.execute(statement(self.read_sql()))
@@ -276,24 +311,34 @@ class CsvScan:
                 encoding = "windows-1252"
                 con.execute(statement(self.read_sql()))
         except duckdb.InvalidInputException as exc:
+            self._settled()  # a NUL byte explains a parse error better than the parser does
             raise self._located(exc) from None
         finally:
             if self.path != self.original:
                 self.path.unlink(missing_ok=True)
                 self.path = self.original
-        return encoding
+        probe = self._settled()
+        table.sha256 = probe.sha256
+        table.encoding = encoding or table.encoding
+        if probe.blank_lines_inside and BLANK_LINES_NOTE not in table.notes:
+            table.notes.append(BLANK_LINES_NOTE)
 
-    def to_frame(self) -> tuple[pd.DataFrame, str]:
+    def _settled(self) -> Probe:
+        if isinstance(self.probe, _Background):
+            self.probe = self.probe.result()
+        return self.probe
+
+    def to_frame(self, table: Table) -> pd.DataFrame:
         import duckdb
 
         con = duckdb.connect()
-        read_as = self.load(con, lambda src: f"CREATE TABLE t AS SELECT * FROM {src}")
+        self.load(table, con, lambda src: f"CREATE TABLE t AS SELECT * FROM {src}")
         names = ", ".join(f'"{c}"' for c in self.columns)
         frame = con.execute(f"SELECT CAST(rowid + 2 AS BIGINT) AS _row, {names} FROM t "
                             f"WHERE coalesce({names}) IS NOT NULL ORDER BY rowid").df()
         con.close()
         frame = frame.astype(object)
-        return frame.where(frame.notna(), None), read_as
+        return frame.where(frame.notna(), None)
 
     def _located(self, exc: Exception) -> SourceError:
         """DuckDB says that a record is malformed; Python's csv module, reading the same
