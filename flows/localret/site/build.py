@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
+import duckdb
 import jinja2
 from markupsafe import Markup
 
@@ -28,6 +29,9 @@ from localret.site.published import ILLUSTRATIVE_MARK, LANGS, Dataset
 
 ASSETS = "assets"
 PREVIEW_ROWS = 10
+# Bodies the member search lists in the page (the first in alphabetical order): more than
+# Catalonia's local bodies, and a bound on the page's size whatever the data.
+SEARCH_ROWS = 3000
 CHANGELOG_VERSIONS = 10
 FEED = "feed.atom"
 # Which charts each page shows (the resums page shows them all).
@@ -84,6 +88,7 @@ class Site:
         self.env = environment()
         self.charts = charts.build_all(self.by_name.get("resums"))
         self.written: list[Path] = []
+        self._search: tuple[list[dict], int, bool] | None = None
 
     # ---------- shared context ----------
 
@@ -108,7 +113,8 @@ class Site:
             chart = self.charts.get((chart_id, lang))
             if chart:
                 out.append({"id": chart_id, "title": chart.title, "alt": chart.alt, "src": f"{root}{ASSETS}/charts/{chart.filename}",
-                            "width": chart.width, "height": chart.height, "headers": chart.headers, "rows": chart.rows})
+                            "width": chart.width, "height": chart.height, "headers": chart.headers, "rows": chart.rows,
+                            "note": chart.note})
         return out
 
     def dataset_card(self, ds: Dataset, lang: str, root: str) -> dict:
@@ -272,25 +278,60 @@ class Site:
         ens = self.by_name.get("ens")
         if ens is None:
             return None
-        bodies = ens.read_rows("ens")
-        membres = self.by_name.get("membres")
-        active: set[str] | None = None
-        if membres is not None:
-            day = membres.reference_date
-            active = {r["ens_id"] for r in membres.read_rows("membres")
-                      if r.get("data_alta") and r["data_alta"] <= day and (not r.get("data_baixa") or r["data_baixa"] > day)}
+        found = self._search_rows()
+        if found is None:
+            return None
+        bodies, total, has_member = found
         rows = []
-        for b in sorted(bodies, key=lambda r: (published_sort_key(r.get("nom") or ""), r["ens_id"])):
-            rows.append({"name": b.get("nom") or "", "type": b.get("tipus_ens") or "",
-                         "type_label": i18n.type_singular(b.get("tipus_ens"), lang),
-                         "comarca": b.get("comarca_nom") or "", "province": b.get("provincia_nom") or "",
-                         "code": b.get("codi_ens") or b.get("ens_id") or "",
-                         "member": None if active is None else b["ens_id"] in active})
+        for b in bodies:
+            rows.append({"name": b["nom"] or "", "type": b["tipus_ens"] or "",
+                         "type_label": i18n.type_singular(b["tipus_ens"], lang),
+                         "comarca": b["comarca_nom"] or "", "province": b["provincia_nom"] or "",
+                         "code": b["codi_ens"] or b["ens_id"] or "",
+                         "member": bool(b["member"]) if has_member else None})
         types = sorted({r["type"] for r in rows if r["type"]}, key=lambda c: (c not in MEMBER_TYPES, i18n.type_singular(c, lang)))
         comarques = sorted({r["comarca"] for r in rows if r["comarca"]}, key=published_sort_key)
+        csv_path = next((r["path"] for r in ens.resources if r["name"] == "ens"), "ens.csv")
+        capped = (i18n.t("search_capped", lang, n=i18n.number(len(rows), lang), total=i18n.number(total, lang), file=csv_path)
+                  if total > len(rows) else None)
         return {"rows": rows, "types": [{"code": c, "label": i18n.type_singular(c, lang)} for c in types],
-                "comarques": comarques, "total": len(rows), "has_member": active is not None,
-                "reference_date": ens.reference_date}
+                "comarques": comarques, "total": len(rows), "has_member": has_member,
+                "reference_date": ens.reference_date, "capped": capped, "csv_href": f"latest/{csv_path}"}
+
+    def _search_rows(self) -> tuple[list[dict], int, bool] | None:
+        """The bodies the search lists (at most SEARCH_ROWS, alphabetically), how many there are,
+        and whether membership is known; read by DuckDB from the published CSVs, so that the
+        time and memory spent grow with the rows listed, not with the table."""
+        if self._search is not None:
+            return self._search
+        ens = self.by_name["ens"]
+        ens_csv = ens.table_path("ens")
+        if ens_csv is None:
+            return None
+        membres = self.by_name.get("membres")
+        membres_csv = membres.table_path("membres") if membres is not None else None
+        con = duckdb.connect()
+        try:
+            columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {_read_csv(ens_csv)}").fetchall()}
+            wanted = ["ens_id", "nom", "tipus_ens", "comarca_nom", "provincia_nom", "codi_ens"]
+            select = ", ".join(f"NULLIF(\"{c}\", '') AS \"{c}\"" if c in columns else f"NULL AS \"{c}\"" for c in wanted)
+            member = "NULL"
+            if membres_csv is not None:
+                day = _sql_string(membres.reference_date)
+                member = (f"ens_id IN (SELECT ens_id FROM {_read_csv(membres_csv)} WHERE NULLIF(data_alta, '') <= {day} "
+                          f"AND (NULLIF(data_baixa, '') IS NULL OR data_baixa > {day}))")
+            # An approximation of published_sort_key chooses the rows; Python then orders them exactly.
+            key = "replace(replace(lower(strip_accents(coalesce(nom, ''))), '·', ''), chr(39), ' ')"
+            cursor = con.execute(f"SELECT *, {member} AS member FROM (SELECT {select} FROM {_read_csv(ens_csv)}) "
+                                 f"ORDER BY {key}, nom, ens_id LIMIT {SEARCH_ROWS}")
+            names = [d[0] for d in cursor.description]
+            bodies = [dict(zip(names, row)) for row in cursor.fetchall()]
+            total = con.execute(f"SELECT count(*) FROM {_read_csv(ens_csv)}").fetchone()[0]
+        finally:
+            con.close()
+        bodies.sort(key=lambda r: (published_sort_key(r["nom"] or ""), r["ens_id"] or ""))
+        self._search = (bodies, total, membres_csv is not None)
+        return self._search
 
     # ---------- files ----------
 
@@ -343,6 +384,14 @@ class Site:
         self.write("sitemap.xml", self.sitemap())
         self.write("robots.txt", self.robots())
         return self.written
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _read_csv(path: Path) -> str:
+    return f"read_csv({_sql_string(str(path))}, all_varchar=true, header=true)"
 
 
 def published_sort_key(text: str) -> tuple:

@@ -41,6 +41,9 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#0
 MAIN = "#0B5A8A"
 MUTED = "#C9D6E2"
 WIDTH_IN = 7.5
+# Bars a chart of a table that grows with the data draws (adhesions per lot): the chart and its
+# page keep their size, and the note under the chart's table says where the rest is.
+MAX_BARS = 25
 PT_TO_PX = 96 / 72
 
 
@@ -55,6 +58,7 @@ class Chart:
     height: int
     headers: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
+    note: str = ""
 
     @property
     def filename(self) -> str:
@@ -192,6 +196,10 @@ def adhesions_by_lot(resums: Dataset, lang: str) -> Chart | None:
     rows = resums.read_rows("adhesions-per-lot")
     if not rows:
         return None
+    total_lots = len(rows)
+    if total_lots > MAX_BARS:  # the lots with most adhesions, in the table's order
+        keep = sorted(range(total_lots), key=lambda i: -int(rows[i]["adhesions"] or 0))[:MAX_BARS]
+        rows = [rows[i] for i in sorted(keep)]
     labels = [f"{r['procediment_id']} · {i18n.AXES['lot'][lang]} {r['lot_numero']} ({i18n.code_label('servei', r['servei'], lang)})"
               for r in rows]
     values = [int(r["adhesions"] or 0) for r in rows]
@@ -199,14 +207,18 @@ def adhesions_by_lot(resums: Dataset, lang: str) -> Chart | None:
     fig = _hbar(labels, values, lang, i18n.AXES["adhesions"][lang])
     top = max(range(len(values)), key=lambda i: values[i])
     alt = {
-        "ca": f"{title}: {len(rows)} lots; el que té més adhesions és {labels[top]}, amb {i18n.number(values[top], lang)}.",
-        "es": f"{title}: {len(rows)} lotes; el que tiene más adhesiones es {labels[top]}, con {i18n.number(values[top], lang)}.",
-        "en": f"{title}: {len(rows)} lots; the one with most adhesions is {labels[top]}, with {i18n.number(values[top], lang)}.",
+        "ca": f"{title}: {total_lots} lots; el que té més adhesions és {labels[top]}, amb {i18n.number(values[top], lang)}.",
+        "es": f"{title}: {total_lots} lotes; el que tiene más adhesiones es {labels[top]}, con {i18n.number(values[top], lang)}.",
+        "en": f"{title}: {total_lots} lots; the one with most adhesions is {labels[top]}, with {i18n.number(values[top], lang)}.",
     }[lang]
     headers = [i18n.AXES["procedure"][lang], i18n.AXES["lot"][lang], i18n.AXES["service"][lang], i18n.AXES["adhesions"][lang]]
     table = [[r["procediment_id"], r["lot_numero"], i18n.code_label("servei", r["servei"], lang), i18n.number(v, lang)]
              for r, v in zip(rows, values)]
-    return _chart("adhesions-by-lot", lang, title, alt, fig, headers, table)
+    note = (i18n.t("chart_capped", lang, n=len(rows), total=i18n.number(total_lots, lang), table="adhesions-per-lot")
+            if total_lots > len(rows) else "")
+    chart = _chart("adhesions-by-lot", lang, title, alt, fig, headers, table)
+    chart.note = note
+    return chart
 
 
 def adhesions_by_operator(resums: Dataset, lang: str) -> Chart | None:

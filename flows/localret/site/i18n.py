@@ -211,6 +211,16 @@ S = {
     "search_count": {"ca": "{n} ens", "es": "{n} entes", "en": "{n} bodies"},
     "search_of": {"ca": "de", "es": "de", "en": "of"},
     "search_shown": {"ca": "ens mostrats", "es": "entes mostrados", "en": "bodies shown"},
+    "search_capped": {
+        "ca": "La llista mostra els {n} primers ens per ordre alfabètic, de {total}. Tots són al fitxer {file}.",
+        "es": "La lista muestra los {n} primeros entes por orden alfabético, de {total}. Todos están en el fichero {file}.",
+        "en": "The list shows the first {n} bodies in alphabetical order, of {total}. All of them are in the file {file}.",
+    },
+    "chart_capped": {
+        "ca": "El gràfic i la taula mostren els {n} amb més adhesions, de {total}. Tots són a la taula {table} del conjunt «Resums».",
+        "es": "El gráfico y la tabla muestran los {n} con más adhesiones, de {total}. Todos están en la tabla {table} del conjunto «Resúmenes».",
+        "en": "The chart and the table show the {n} with most adhesions, of {total}. All of them are in the table {table} of the «Summaries» dataset.",
+    },
     "member": {"ca": "Membre", "es": "Miembro", "en": "Member"},
     "yes": {"ca": "Sí", "es": "Sí", "en": "Yes"},
     "no": {"ca": "No", "es": "No", "en": "No"},

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import duckdb
+
 LANGS = ("ca", "es", "en")
 PUBLISHER = "Consorci Localret"
 PUBLISHER_URL = "https://www.localret.cat/"
@@ -61,6 +63,25 @@ def spec_meta(name: str) -> dict:
     except Exception:  # a site rebuilt from a copied <out>, without the declarations
         pass
     return {}
+
+
+class SpecMetas:
+    """The declarations read once for all the datasets of a load() (each reading parses every
+    dataset.yaml), and only if a page asks for one."""
+
+    def __init__(self):
+        self._metas: dict[str, dict] | None = None
+
+    def get(self, name: str) -> dict:
+        if self._metas is None:
+            self._metas = {}
+            try:
+                from localret.build import load_specs
+
+                self._metas = {spec.name: spec.meta for spec in load_specs()}
+            except Exception:  # a site rebuilt from a copied <out>, without the declarations
+                pass
+        return self._metas.get(name, {})
 
 
 def sha1_of(path: Path) -> str:
@@ -145,6 +166,7 @@ class Dataset:
     name: str
     home: Path  # <out>/<name>
     versions: list[Version] = field(default_factory=list)
+    metas: SpecMetas | None = field(default=None, repr=False, compare=False)
 
     @property
     def latest(self) -> Version:
@@ -161,6 +183,8 @@ class Dataset:
 
     @cached_property
     def meta(self) -> dict:
+        if self.metas is not None:
+            return self.metas.get(self.name)
         return spec_meta(self.name)
 
     @property
@@ -235,6 +259,12 @@ class Dataset:
     def file(self, path: str) -> FileInfo | None:
         return next((f for f in self.files if f.path == path), None)
 
+    def table_path(self, resource: str) -> Path | None:
+        """The latest CSV of a table, if published."""
+        res = next((r for r in self.resources if r["name"] == resource), None)
+        path = self.latest_dir / res["path"] if res else None
+        return path if path is not None and path.exists() else None
+
     def read_rows(self, resource: str, limit: int | None = None) -> list[dict]:
         """Rows of a latest table as strings (None for an empty cell), in published order."""
         res = next((r for r in self.resources if r["name"] == resource), None)
@@ -258,22 +288,32 @@ class Dataset:
 
     @cached_property
     def _temporal(self) -> tuple[str, str]:
-        start: str | None = None
-        for res in self.resources:
-            fields = [f for f in res.get("schema", {}).get("fields", [])
-                      if (f.get("type") == "date" and "referencia" not in f["name"])
-                      or (f.get("type") in ("integer", "year") and f["name"] in YEAR_FIELDS)]
-            if not fields:
-                continue
-            for row in self.read_rows(res["name"]):
+        # One aggregate per table in DuckDB: the tables are not read into Python.
+        reference = self.reference_date
+        candidates = []
+        con = None
+        try:
+            for res in self.resources:
+                fields = [f for f in res.get("schema", {}).get("fields", [])
+                          if (f.get("type") == "date" and "referencia" not in f["name"])
+                          or (f.get("type") in ("integer", "year") and f["name"] in YEAR_FIELDS)]
+                path = self.table_path(res["name"])
+                if not fields or path is None:
+                    continue
+                con = con or duckdb.connect()
+                parts = []
                 for f in fields:
-                    value = row.get(f["name"])
-                    if not value:
-                        continue
-                    iso = value if f.get("type") == "date" else f"{int(value):04d}-01-01"
-                    if iso <= self.reference_date and (start is None or iso < start):
-                        start = iso
-        return (start or self.reference_date, self.reference_date)
+                    v = f"NULLIF(\"{f['name']}\", '')"
+                    if f.get("type") != "date":
+                        v = f"printf('%04d-01-01', CAST({v} AS BIGINT))"
+                    parts.append(f"min(CASE WHEN {v} <= ? THEN {v} END)")
+                source = f"read_csv('{str(path).replace(chr(39), chr(39) * 2)}', all_varchar=true, header=true)"
+                row = con.execute(f"SELECT {', '.join(parts)} FROM {source}", [reference] * len(parts)).fetchone()
+                candidates += [v for v in row if v]
+        finally:
+            if con is not None:
+                con.close()
+        return (min(candidates, default=reference), reference)
 
 
 # Integer columns that hold a calendar year of the data (not of a reference figure).
@@ -298,6 +338,9 @@ def load(out: Path) -> list[Dataset]:
             previous = tables
         if ds.versions and ds.latest_dir.is_dir():
             found.append(ds)
+    metas = SpecMetas()
+    for ds in found:
+        ds.metas = metas
     rank = {name: i for i, name in enumerate(PREFERRED_ORDER)}
     return sorted(found, key=lambda d: (rank.get(d.name, len(rank)), d.name))
 
