@@ -110,42 +110,62 @@ class Guard:
     # ---------- tables ----------
 
     def _table(self, rel: str, source: str) -> list[Hit]:
-        """Every column, every pattern and the exact private values in one streaming pass (the
-        row number comes from a streaming window: nothing is materialised); free-text columns
-        then a second pass for private values inside them."""
+        """Streaming passes of DuckDB over the file (the row number comes from a streaming
+        window: nothing is materialised). The first looks for the exact private values column by
+        column and for the patterns in each row's cells joined by newlines (a pattern never spans
+        a newline: one regular expression per row, not per cell); only when a pattern turns up
+        does a second pass say in which column, and free-text columns get a pass of their own
+        for private values inside them."""
         columns = [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
         if not columns:
             return []
         numbered = f"(SELECT row_number() OVER () + 1 AS __guard_row, * FROM {source})"
+        values = {col: f'CAST("{col.replace(chr(34), chr(34) * 2)}" AS VARCHAR)' for col in columns}
+        joined = f"concat_ws(chr(10), {', '.join(values.values())})"
         flags, checks, labels = [], [], []
-        for i, col in enumerate(columns):
-            v = f'CAST("{col.replace(chr(34), chr(34) * 2)}" AS VARCHAR)'
-            for j, (kind, pattern) in enumerate(PATTERNS.items()):
-                allowed = (f" AND NOT regexp_full_match({v}, {_sql_string(ALLOWED_EMAILS.pattern)})"
-                           if kind.startswith("correu") else "")
-                flags.append(f"(regexp_matches({v}, {_sql_string(pattern)}){allowed}) AS f{i}_{j}")
-                checks.append(f"min(__guard_row) FILTER (WHERE f{i}_{j})")
-                labels.append((col, kind))
-            flags.append(f"({v} IN (SELECT value FROM guard_private)) AS f{i}_x")
-            checks.append(f"min(__guard_row) FILTER (WHERE f{i}_x)")
+        for j, (kind, pattern) in enumerate(PATTERNS.items()):
+            flags.append(f"regexp_matches({joined}, {_sql_string(pattern)}) AS p{j}")
+            checks.append(f"bool_or(p{j})")
+            labels.append((None, kind))
+        for i, (col, v) in enumerate(values.items()):
+            flags.append(f"({v} IN (SELECT value FROM guard_private)) AS f{i}")
+            checks.append(f"min(__guard_row) FILTER (WHERE f{i})")
             labels.append((col, PRIVATE_VALUE))
             flags.append(f"length({v}) AS l{i}")
             checks.append(f"max(l{i})")
             labels.append((col, None))
         result = self.con.execute(f"SELECT {', '.join(checks)} FROM (SELECT __guard_row, {', '.join(flags)} FROM {numbered})").fetchone()
-        hits, long_columns = [], []
+        hits, long_columns, patterns = [], [], []
         for (col, kind), value in zip(labels, result):
-            if kind is None:
+            if col is None:
+                if value:
+                    patterns.append(kind)
+            elif kind is None:
                 if value and value > LONG_TEXT:
                     long_columns.append(col)
             elif value is not None:
                 hits.append(Hit(rel, int(value), col, kind))
+        if patterns:
+            hits += self._pattern_columns(rel, numbered, values, patterns)
         if self._automaton:
             for col in long_columns:
                 row = self._contains_private(numbered, col)
                 if row is not None:
                     hits.append(Hit(rel, row, col, CONTAINS_PRIVATE))
         return hits
+
+    def _pattern_columns(self, rel: str, numbered: str, values: dict[str, str], kinds: list[str]) -> list[Hit]:
+        """The first row of each column holding each of these patterns (institutional mailboxes
+        apart, which is why a row-level find may come to nothing here)."""
+        checks, labels = [], []
+        for col, v in values.items():
+            for kind in kinds:
+                allowed = (f" AND NOT regexp_full_match({v}, {_sql_string(ALLOWED_EMAILS.pattern)})"
+                           if kind.startswith("correu") else "")
+                checks.append(f"min(__guard_row) FILTER (WHERE regexp_matches({v}, {_sql_string(PATTERNS[kind])}){allowed})")
+                labels.append((col, kind))
+        result = self.con.execute(f"SELECT {', '.join(checks)} FROM {numbered}").fetchone()
+        return [Hit(rel, int(row), col, kind) for (col, kind), row in zip(labels, result) if row is not None]
 
     def _contains_private(self, numbered: str, col: str) -> int | None:
         v = f'CAST("{col.replace(chr(34), chr(34) * 2)}" AS VARCHAR)'
