@@ -19,9 +19,12 @@ SECRET = "Montserrat Puigdollers i Vilaseca"
 PHONE = "612 34 56 78"
 
 
-@pytest.fixture
-def guard() -> Guard:
-    con = duckdb.connect()
+@pytest.fixture(params=[{}, {"preserve_insertion_order": False, "memory_limit": "256MB", "threads": 4}],
+                ids=["default", "unordered"])
+def guard(request) -> Guard:
+    """Also on a connection set up as the pipeline's (no insertion order, a memory limit):
+    rows must still be numbered as in the file."""
+    con = duckdb.connect(config=request.param)
     con.execute("CREATE TABLE raw_membres (persona_contacte VARCHAR, email_contacte VARCHAR, telefon_contacte VARCHAR, "
                 "observacions VARCHAR)")
     con.execute("INSERT INTO raw_membres VALUES (?, 'mpuig@example.org', '600 11 22 33', NULL)", [SECRET])
@@ -93,21 +96,23 @@ def test_institutional_mailbox_is_not_a_leak(guard, tmp_path):
 
 
 def test_tables_name_row_and_field(guard, tmp_path):
-    n = 20_000
+    n = 300_000
     names = [f"Ajuntament {i}" for i in range(n)]
     notes = [f"Una observació prou llarga per ser text lliure, número {i}" for i in range(n)]
-    names[15_000] = SECRET  # exact value
-    notes[17_000] = f"Segons {SECRET}, cal revisar-ho; una observació llarga"  # inside free text
+    names[215_000] = SECRET  # exact value
+    notes[217_000] = f"Segons {SECRET}, cal revisar-ho; una observació llarga"  # inside free text
+    notes[290_000] = notes[217_000]
     mails = [None] * n
-    mails[18_500] = "algu@example.org"
+    mails[218_500] = "algu@example.org"
+    mails[100] = "info@localret.cat"  # allowed: a row-level find that is no hit
     table = pa.table({"id": list(range(n)), "nom": names, "nota": notes, "correu": mails})
-    pq.write_table(table, tmp_path / "t.parquet")
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=10_000)
     duckdb.connect().execute(f"COPY (SELECT * FROM read_parquet('{tmp_path / 't.parquet'}')) TO '{tmp_path / 't.csv'}' (HEADER)")
     hits = guard.scan(tmp_path)
     for file in ("t.csv", "t.parquet"):
         got = {(h.field, h.kind): h.row for h in hits if h.file == file}
-        assert got == {("nom", PRIVATE_VALUE): 15_002, ("nota", CONTAINS_PRIVATE): 17_002,
-                       ("correu", "correu electrònic / e-mail"): 18_502}, file
+        assert got == {("nom", PRIVATE_VALUE): 215_002, ("nota", CONTAINS_PRIVATE): 217_002,
+                       ("correu", "correu electrònic / e-mail"): 218_502}, file
 
 
 def test_private_mail_addresses_are_stopped_by_the_pattern(tmp_path):

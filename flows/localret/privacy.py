@@ -76,16 +76,16 @@ class Guard:
                 parts.append(f"SELECT DISTINCT \"{f.name}\" AS value, '{name}.{f.name}' AS origin FROM raw_{name} "
                              f"WHERE length(\"{f.name}\") >= {MIN_CHARS}")
         sql = " UNION ALL ".join(parts) if parts else "SELECT NULL::VARCHAR AS value, NULL::VARCHAR AS origin WHERE false"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE guard_private AS {sql}")
+        # Private e-mail addresses are left to the e-mail pattern, which stops every one of them
+        # anywhere (those of the allowed domain apart, which stay): they are most of the values,
+        # about a million at 10 million adhesions, gigabytes as an automaton.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE guard_private AS SELECT * FROM ({sql}) "
+                    f"WHERE NOT regexp_full_match(value, {_sql_string(EMAIL_RE)}) "
+                    f"OR regexp_full_match(value, {_sql_string(ALLOWED_EMAILS.pattern)})")
         # One pass over any text finds every private value in it (Aho-Corasick automaton).
         self._automaton = None
         self._longest = 0
-        # Private e-mail addresses stay out of it: the e-mail pattern stops every one of them
-        # anywhere (those of the allowed domain apart, which stay in), and they are most of
-        # the values: about a million at 10 million adhesions, gigabytes as an automaton.
-        values = [v for (v,) in con.execute(
-            f"SELECT DISTINCT value FROM guard_private WHERE NOT regexp_full_match(value, {_sql_string(EMAIL_RE)}) "
-            f"OR regexp_full_match(value, {_sql_string(ALLOWED_EMAILS.pattern)})").fetchall()]
+        values = [v for (v,) in con.execute("SELECT DISTINCT value FROM guard_private").fetchall()]
         if values:
             self._automaton = ahocorasick.Automaton()
             for v in values:
@@ -115,73 +115,66 @@ class Guard:
     # ---------- tables ----------
 
     def _table(self, rel: str, source: str) -> list[Hit]:
-        """Streaming passes of DuckDB over the file (the row number comes from a streaming
-        window: nothing is materialised). The first looks for the exact private values column by
-        column and for the patterns in each row's cells joined by newlines (a pattern never spans
-        a newline: one regular expression per row, not per cell); only when a pattern turns up
-        does a second pass say in which column, and free-text columns get a pass of their own
-        for private values inside them."""
+        """One pass of DuckDB over the file says whether anything is there: the exact private
+        values column by column, and the patterns in each row's cells joined by newlines (a
+        pattern never spans a newline: one regular expression per row, not per cell). It needs
+        no row order, so it runs in parallel and streams under the connection's memory limit.
+        Only what it finds is then located (row and column), in file order; free-text columns
+        get a pass of their own for private values inside them."""
         columns = [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
         if not columns:
             return []
-        numbered = f"(SELECT row_number() OVER () + 1 AS __guard_row, * FROM {source})"
         values = {col: f'CAST("{col.replace(chr(34), chr(34) * 2)}" AS VARCHAR)' for col in columns}
         joined = f"concat_ws(chr(10), {', '.join(values.values())})"
-        flags, checks, labels = [], [], []
-        for j, (kind, pattern) in enumerate(PATTERNS.items()):
-            flags.append(f"regexp_matches({joined}, {_sql_string(pattern)}) AS p{j}")
-            checks.append(f"bool_or(p{j})")
-            labels.append((None, kind))
-        for i, (col, v) in enumerate(values.items()):
-            flags.append(f"({v} IN (SELECT value FROM guard_private)) AS f{i}")
-            checks.append(f"min(__guard_row) FILTER (WHERE f{i})")
-            labels.append((col, PRIVATE_VALUE))
-            flags.append(f"length({v}) AS l{i}")
-            checks.append(f"max(l{i})")
-            labels.append((col, None))
-        result = self.con.execute(f"SELECT {', '.join(checks)} FROM (SELECT __guard_row, {', '.join(flags)} FROM {numbered})").fetchone()
-        hits, long_columns, patterns = [], [], []
-        for (col, kind), value in zip(labels, result):
-            if col is None:
-                if value:
-                    patterns.append(kind)
-            elif kind is None:
-                if value and value > LONG_TEXT:
-                    long_columns.append(col)
-            elif value is not None:
-                hits.append(Hit(rel, int(value), col, kind))
-        if patterns:
-            hits += self._pattern_columns(rel, numbered, values, patterns)
-        if self._automaton:
-            for col in long_columns:
-                row = self._contains_private(numbered, col)
-                if row is not None:
-                    hits.append(Hit(rel, row, col, CONTAINS_PRIVATE))
-        return hits
-
-    def _pattern_columns(self, rel: str, numbered: str, values: dict[str, str], kinds: list[str]) -> list[Hit]:
-        """The first row of each column holding each of these patterns (institutional mailboxes
-        apart, which is why a row-level find may come to nothing here)."""
-        checks, labels = [], []
+        checks = [f"bool_or(regexp_matches({joined}, {_sql_string(p)}))" for p in PATTERNS.values()]
+        for v in values.values():
+            checks.append(f"bool_or({v} IN (SELECT value FROM guard_private))")
+            checks.append(f"max(length({v}))")
+        result = self.con.execute(f"SELECT {', '.join(checks)} FROM {source}").fetchone()
+        found = [kind for kind, hit in zip(PATTERNS, result) if hit]
+        exact = [col for col, hit in zip(columns, result[len(PATTERNS)::2]) if hit]
+        long_columns = [col for col, n in zip(columns, result[len(PATTERNS) + 1::2]) if n and n > LONG_TEXT]
+        wanted = [(col, PRIVATE_VALUE, f"{values[col]} IN (SELECT value FROM guard_private)") for col in exact]
         for col, v in values.items():
-            for kind in kinds:
+            for kind in found:
                 allowed = (f" AND NOT regexp_full_match({v}, {_sql_string(ALLOWED_EMAILS.pattern)})"
                            if kind.startswith("correu") else "")
-                checks.append(f"min(__guard_row) FILTER (WHERE regexp_matches({v}, {_sql_string(PATTERNS[kind])}){allowed})")
-                labels.append((col, kind))
-        result = self.con.execute(f"SELECT {', '.join(checks)} FROM {numbered}").fetchone()
-        return [Hit(rel, int(row), col, kind) for (col, kind), row in zip(labels, result) if row is not None]
+                wanted.append((col, kind, f"regexp_matches({v}, {_sql_string(PATTERNS[kind])}){allowed}"))
+        hits = self._first_rows(rel, source, wanted)
+        if self._automaton:
+            for col in long_columns:
+                value = self._private_inside(source, values[col])
+                if value is not None:
+                    hits += self._first_rows(rel, source, [(col, CONTAINS_PRIVATE,
+                                                            f"contains({values[col]}, {_sql_string(value)})")])
+        return hits
 
-    def _contains_private(self, numbered: str, col: str) -> int | None:
-        v = f'CAST("{col.replace(chr(34), chr(34) * 2)}" AS VARCHAR)'
-        cursor = self.con.execute(f"SELECT __guard_row, {v} FROM {numbered} WHERE length({v}) > {LONG_TEXT}")
+    def _first_rows(self, rel: str, source: str, wanted: list[tuple[str, str, str]]) -> list[Hit]:
+        """For each (column, kind, SQL condition), the first row of the file where it holds,
+        numbered as the file is (the header is row 1): a streaming window over the file in its
+        own order, which the connection may otherwise not keep."""
+        if not wanted:
+            return []
+        checks = ", ".join(f"min(__guard_row) FILTER (WHERE {condition})" for _, _, condition in wanted)
+        numbered = f"(SELECT row_number() OVER () + 1 AS __guard_row, * FROM {source})"
+        kept = self.con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+        if not kept:
+            self.con.execute("SET preserve_insertion_order = true")
+        try:
+            rows = self.con.execute(f"SELECT {checks} FROM {numbered}").fetchone()
+        finally:
+            if not kept:
+                self.con.execute("SET preserve_insertion_order = false")
+        # a pattern found in a row may be an allowed mailbox once the row is split into cells
+        return [Hit(rel, int(row), col, kind) for (col, kind, _), row in zip(wanted, rows) if row is not None]
+
+    def _private_inside(self, source: str, v: str) -> str | None:
+        """A private value found inside some cell of this column, if any."""
+        cursor = self.con.execute(f"SELECT {v} FROM {source} WHERE length({v}) > {LONG_TEXT}")
         while batch := cursor.fetchmany(50_000):
-            # one automaton pass per batch; the row is looked for only after a hit
-            if next(self._automaton.iter("\n".join(text for _, text in batch)), None) is None:
-                continue
-            for row, text in batch:
-                if next(self._automaton.iter(text), None) is not None:
-                    return int(row)
+            # one automaton pass per batch of cells
+            for _, value in self._automaton.iter("\n".join(text for (text,) in batch)):
+                return value
         return None
 
     # ---------- text ----------
