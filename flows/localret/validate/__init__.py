@@ -47,9 +47,10 @@ def typed_tables(sources: Sources) -> None:
 
 def build_typed_table(con, ctx: Context) -> None:
     """src_<name>: the row number and every public field in its schema type. Private fields
-    stop here: no later stage can read them, so none can publish them."""
+    stop here: no later stage can read them, so none can publish them. A view: copying every
+    text column once more would cost more than the few casts each reader recomputes."""
     cols = ["_row"] + [f'{typed(f, f.name, ctx.decimal_comma)} AS "{f.name}"' for f in ctx.schema.public_fields]
-    con.execute(f"CREATE OR REPLACE TABLE src_{ctx.table} AS SELECT {', '.join(cols)} FROM raw_{ctx.table}")
+    con.execute(f"CREATE OR REPLACE VIEW src_{ctx.table} AS SELECT {', '.join(cols)} FROM raw_{ctx.table}")
 
 
 def _run_field_rules(sources: Sources, ctx: Context, report: Report) -> None:
