@@ -164,6 +164,15 @@ def test_a_nul_byte_deep_in_a_big_file_is_refused_with_its_line(tmp_path):
     assert err.row == n - 3 and "NUL" in err.reason
 
 
+def test_line_endings_that_change_from_row_to_row_are_read(tmp_path):
+    """DuckDB's strict parser refuses them; a small file then goes through pandas."""
+    lines = csv_text().splitlines()
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("".join(line + ("\r\n" if i % 2 else "\n") for i, line in enumerate(lines)).encode("cp1252"))
+    table = read_table(path)
+    assert values(table) == EXPECTED and list(table.frame["_row"]) == [2, 3, 4]
+
+
 def test_blank_rows_in_xlsx_keep_their_number(tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
@@ -401,3 +410,17 @@ def test_malformed_manifest_is_an_error_not_a_crash(sources, content):
     report, _ = sources.validate()
     assert not report.ok
     assert [(f.file, f.code) for f in report.findings] == [("manifest.json", "fitxer-illegible")]
+
+
+def test_duckdb_spills_into_a_private_folder_of_its_own(sample_dir, tmp_path, monkeypatch):
+    """The raw tables hold private fields: never DuckDB's default `.tmp` in the working directory."""
+    import os
+    import stat
+
+    from localret import stages
+
+    monkeypatch.chdir(tmp_path)
+    src = stages.read_sources(sample_dir)
+    folder = src.con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
+    assert not folder.startswith(str(tmp_path)) and folder != ".tmp"
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700

@@ -252,6 +252,9 @@ def _scan_csv(path: Path) -> Table | None:
     row numbers only a line-by-line reader can keep (empty lines between records, a
     trailing unnamed column) return None when small enough for that reader. A big file's
     probe (hash, NUL bytes, empty lines) runs beside DuckDB's parse."""
+    with path.open("rb") as fh:
+        if fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            raise SourceError(path.name, None, None, "codificació UTF-16 no admesa: deseu el fitxer com a UTF-8 / UTF-16 is not accepted: save the file as UTF-8")
     small = path.stat().st_size <= LARGE_CSV
     probe = _probe(path) if small else _Background(_probe, path)
     with path.open("rb") as fh:
@@ -312,7 +315,18 @@ class CsvScan:
                 con.execute(statement(self.read_sql()))
         except duckdb.InvalidInputException as exc:
             self._settled()  # a NUL byte explains a parse error better than the parser does
-            raise self._located(exc) from None
+            located = self._located(exc)
+            if located is not None or self.original.stat().st_size > LARGE_CSV:
+                raise (located or self._unlocated(exc)) from None
+            # What Python's csv module reads and DuckDB's strict parser does not (line endings
+            # that change from row to row): a small file goes through pandas, row for row.
+            fallback = _read_csv(self.original, None)
+            encoding = fallback.encoding if fallback.encoding != "utf-8" else encoding
+            con.register("_csv_fallback", fallback.frame)
+            try:
+                con.execute(statement("_csv_fallback"))
+            finally:
+                con.unregister("_csv_fallback")
         finally:
             if self.path != self.original:
                 self.path.unlink(missing_ok=True)
@@ -340,16 +354,19 @@ class CsvScan:
         frame = frame.astype(object)
         return frame.where(frame.notna(), None)
 
-    def _located(self, exc: Exception) -> SourceError:
+    def _located(self, exc: Exception) -> SourceError | None:
         """DuckDB says that a record is malformed; Python's csv module, reading the same
         file record by record, says exactly which and why (only ever on a bad file)."""
-        import re
-
         with self.path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
             try:
                 _check_records(self.original, csv.reader(fh, delimiter=self.delimiter, strict=True), len(self.columns), 0)
             except SourceError as located:
                 return located
+        return None
+
+    def _unlocated(self, exc: Exception) -> SourceError:
+        import re
+
         m = re.search(r"Line: (\d+)", str(exc))
         return SourceError(self.original.name, int(m.group(1)) if m else None, None,
                            f"fila mal formada (nombre de camps o cometes) / malformed row (field count or quotes): "

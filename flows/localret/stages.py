@@ -26,8 +26,20 @@ DUCKDB_SETTINGS = {"memory_limit": "512MB", "preserve_insertion_order": False}
 
 
 def read_sources(folder: Path, progress=None) -> ingest.Sources:
-    con = duckdb.connect(config=DUCKDB_SETTINGS)
+    con = duckdb.connect(config={**DUCKDB_SETTINGS, "temp_directory": _spill_dir()})
     return ingest.ingest(folder, con, progress=progress)
+
+
+def _spill_dir() -> str:
+    """Where DuckDB spills: the raw tables hold private fields, so a private folder (0700)
+    of this process, removed when it ends, never DuckDB's default `.tmp` in the working
+    directory."""
+    import atexit
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="localret-spill-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def check(sources: ingest.Sources) -> validate.Report:
