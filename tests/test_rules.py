@@ -341,6 +341,22 @@ def test_rule_case(sources, case):
         case.check(report, src)
 
 
+PER_VALUE_CASES = [c for c in CASES if any(r.per_value and r.code == c.code for r in FIELD_RULES)]
+
+
+@pytest.mark.parametrize("case", PER_VALUE_CASES, ids=[c.id for c in PER_VALUE_CASES])
+def test_rules_checked_once_per_value_find_the_same_rows(sources, case, monkeypatch):
+    """Big tables check costly rules once per distinct value (validate.PER_VALUE_FROM): the
+    same findings as row by row, shown here by lowering the threshold to every table."""
+    import localret.validate as validate_module
+
+    path, row, report, _ = run_case(sources, case)
+    monkeypatch.setattr(validate_module, "PER_VALUE_FROM", 0)
+    again, _ = sources.validate()
+    assert [f.line() for f in again.sorted()] == [f.line() for f in report.sorted()]
+    assert any((f.row, f.code) == (row, case.code) for f in again.findings)
+
+
 # --- the registry is covered -----------------------------------------------------------------------
 def test_every_registered_rule_has_a_failing_case():
     covered_codes = {c.code for c in CASES}

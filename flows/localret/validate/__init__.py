@@ -11,6 +11,9 @@ from localret.validate.report import DETAIL_LIMIT, Finding, Report, clip
 from localret.validate.rules import FIELD_RULES, TABLE_RULES, Context
 from localret.validate.sqltypes import quote, typed
 
+# Below this many rows a costly predicate is cheaper than grouping the column first.
+PER_VALUE_FROM = 50_000
+
 if TYPE_CHECKING:
     from localret.ingest import Sources
 
@@ -30,11 +33,20 @@ def validate(sources: Sources) -> Report:
         build_typed_table(sources.con, ctx)
     for name, ctx in contexts.items():
         _run_field_rules(sources, ctx, report)
-    for rule in TABLE_RULES:
-        if all(t in loaded for t in rule.needs) and rule.applies(contexts[rule.table]):
-            _collect(sources, report, rule.table, rule.sql(contexts[rule.table]),
-                     lambda _f, r=rule: (r.code, r.severity, r.message, r.field))
+    _run_table_rules(sources, contexts, report)
     return report
+
+
+def _run_table_rules(sources: Sources, contexts: dict[str, Context], report: Report) -> None:
+    """Every table rule that applies, as one query: most are tiny, and a query each would
+    cost more in planning than in work."""
+    active = [r for r in TABLE_RULES if all(t in contexts for t in r.needs) and r.applies(contexts[r.table])]
+    if not active:
+        return
+    sql = " UNION ALL ".join(f"SELECT _row, '{i}' AS k, CAST(value AS VARCHAR) AS value FROM ({r.sql(contexts[r.table])})"
+                             for i, r in enumerate(active))
+    _collect(sources, report, sql, lambda k: (sources.file_label(active[int(k)].table), active[int(k)].code,
+                                              active[int(k)].severity, active[int(k)].message, active[int(k)].field))
 
 
 def typed_tables(sources: Sources) -> None:
@@ -67,7 +79,7 @@ def _run_field_rules(sources: Sources, ctx: Context, report: Report) -> None:
             key = f"{rule.code}:{field.name}"
             rules[key] = (rule, field)
             condition = rule.predicate(field, ctx)
-            if rule.per_value:
+            if rule.per_value and sources.files[ctx.table].rows >= PER_VALUE_FROM:
                 bad = f"_bad_{len(checks)}"
                 con.execute(f"CREATE OR REPLACE TEMP TABLE {bad} AS SELECT {column} FROM "
                             f"(SELECT {column}, count(*) AS _n FROM {raw} GROUP BY 1) WHERE {condition}")
@@ -81,17 +93,18 @@ def _run_field_rules(sources: Sources, ctx: Context, report: Report) -> None:
     picks = " UNION ALL ".join(f"SELECT _row, {quote(k)} AS k, _v{i} AS value FROM flagged WHERE _f{i}"
                                for i, (k, _, _) in enumerate(checks))
     sql = f"WITH flagged AS MATERIALIZED (SELECT _row, {flags} FROM {raw} WHERE {any_hit}) {picks}"
-    _collect(sources, report, ctx.table, sql, lambda k: (rules[k][0].code, rules[k][0].severity, rules[k][0].message(rules[k][1]), rules[k][1].name), keyed=True)
+    file = sources.file_label(ctx.table)
+    _collect(sources, report, sql, lambda k: (file, rules[k][0].code, rules[k][0].severity, rules[k][0].message(rules[k][1]), rules[k][1].name))
 
 
-def _collect(sources: Sources, report: Report, table: str, sql: str, describe, keyed: bool = False) -> None:
-    key = "k" if keyed else "''"
+def _collect(sources: Sources, report: Report, sql: str, describe) -> None:
+    """`sql` yields (_row, k, value); describe(k) says (file, code, severity, message, field).
+    Up to DETAIL_LIMIT rows per k are listed, with the total."""
     rows = sources.con.execute(f"""
         WITH hits AS ({sql})
-        SELECT _row, {key} AS k, value, count(*) OVER (PARTITION BY {key}) AS n FROM hits
-        QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _row) <= {DETAIL_LIMIT}
-        ORDER BY _row""").fetchall()
-    file = sources.file_label(table)
+        SELECT _row, k, value, count(*) OVER (PARTITION BY k) AS n FROM hits
+        QUALIFY row_number() OVER (PARTITION BY k ORDER BY _row) <= {DETAIL_LIMIT}
+        ORDER BY _row, k""").fetchall()
     for row, k, value, n in rows:
-        code, severity, (ca, en), field = describe(k)
+        file, code, severity, (ca, en), field = describe(k)
         report.add(Finding(file, row, field, clip(value), code, severity, ca, en), total=n)
