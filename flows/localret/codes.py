@@ -75,7 +75,7 @@ def make_nif(letter: str, body7: str) -> str:
 # digits", MAGIC[1] a fixed permutation, MAGIC[0] the digit itself.
 SQL_MACROS = [
     "CREATE OR REPLACE MACRO lr_d(c, i) AS CAST(ascii(substr(c, i, 1)) - 48 AS INTEGER)",
-    "CREATE OR REPLACE MACRO lr_m2(d) AS [0, 2, 4, 6, 8, 1, 3, 5, 7, 9][d + 1]",
+    "CREATE OR REPLACE MACRO lr_m2(d) AS 2 * d - 9 * CAST(d >= 5 AS INTEGER)",  # [0,2,4,6,8,1,3,5,7,9][d]
     "CREATE OR REPLACE MACRO lr_m1(d) AS [0, 3, 8, 2, 7, 4, 1, 5, 9, 6][d + 1]",
     """CREATE OR REPLACE MACRO lr_control_digit(c5) AS CAST(
         (10 - (lr_m2(lr_d(c5, 1)) + lr_m1(lr_d(c5, 2)) + lr_d(c5, 3) + lr_m2(lr_d(c5, 4)) + lr_m1(lr_d(c5, 5))) % 10) % 10
@@ -94,15 +94,15 @@ SQL_MACROS = [
     """CREATE OR REPLACE MACRO lr_nif_control(b) AS CAST(
         (10 - (lr_m2(lr_d(b, 1)) + lr_d(b, 2) + lr_m2(lr_d(b, 3)) + lr_d(b, 4) + lr_m2(lr_d(b, 5)) + lr_d(b, 6)
                + lr_m2(lr_d(b, 7))) % 10) % 10 AS INTEGER)""",
+    # The control is computed once: 'J0A1...' holds, for each control c, its letter and its
+    # digit side by side; the entity's letter picks the letter, the digit, or either.
     """CREATE OR REPLACE MACRO lr_valid_nif(n) AS (
         CASE WHEN n IS NULL THEN NULL
              WHEN NOT regexp_full_match(upper(n), '[A-Z][0-9]{7}[0-9A-J]') THEN false
-             WHEN upper(substr(n, 1, 1)) IN ('P','Q','S','N','R','W')
-                  THEN upper(substr(n, 9, 1)) = substr('JABCDEFGHI', lr_nif_control(substr(n, 2, 7)) + 1, 1)
-             WHEN upper(substr(n, 1, 1)) IN ('A','B','E','H')
-                  THEN substr(n, 9, 1) = CAST(lr_nif_control(substr(n, 2, 7)) AS VARCHAR)
-             ELSE upper(substr(n, 9, 1)) IN (CAST(lr_nif_control(substr(n, 2, 7)) AS VARCHAR),
-                                              substr('JABCDEFGHI', lr_nif_control(substr(n, 2, 7)) + 1, 1)) END)""",
+             ELSE contains(substr(substr('J0A1B2C3D4E5F6G7H8I9', 2 * lr_nif_control(substr(n, 2, 7)) + 1, 2),
+                                  CASE WHEN upper(substr(n, 1, 1)) IN ('A','B','E','H') THEN 2 ELSE 1 END,
+                                  CASE WHEN upper(substr(n, 1, 1)) IN ('P','Q','S','N','R','W','A','B','E','H') THEN 1 ELSE 2 END),
+                           upper(substr(n, 9, 1))) END)""",
 ]
 
 
