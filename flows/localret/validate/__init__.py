@@ -71,6 +71,7 @@ def _run_field_rules(sources: Sources, ctx: Context, report: Report) -> None:
     con, raw = sources.con, f"raw_{ctx.table}"
     checks: list[tuple[str, str, str]] = []  # (key, condition, value shown)
     rules = {}
+    grouped: set[str] = set()
     for field in ctx.schema.fields:
         column = f'"{field.name}"'
         for rule in FIELD_RULES:
@@ -80,9 +81,12 @@ def _run_field_rules(sources: Sources, ctx: Context, report: Report) -> None:
             rules[key] = (rule, field)
             condition = rule.predicate(field, ctx)
             if rule.per_value and sources.files[ctx.table].rows >= PER_VALUE_FROM:
-                bad = f"_bad_{len(checks)}"
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {bad} AS SELECT {column} FROM "
-                            f"(SELECT {column}, count(*) AS _n FROM {raw} GROUP BY 1) WHERE {condition}")
+                values = f"_values_{ctx.table}_{field.name}"
+                if values not in grouped:  # once per column, whatever the number of its rules
+                    con.execute(f'CREATE OR REPLACE TEMP TABLE "{values}" AS SELECT DISTINCT {column} FROM {raw}')
+                    grouped.add(values)
+                bad = f"_bad_{ctx.table}_{len(checks)}"
+                con.execute(f'CREATE OR REPLACE TEMP TABLE {bad} AS SELECT {column} FROM "{values}" WHERE {condition}')
                 condition = f"{column} IN (SELECT {column} FROM {bad})"
             value = "NULL" if field.private or rule.hide_value else f"CAST({column} AS VARCHAR)"
             checks.append((key, condition, value))
