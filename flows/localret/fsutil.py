@@ -11,12 +11,13 @@ from pathlib import Path
 from localret.fault import point
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
+def file_hash(path: Path, algorithm: str = "sha256") -> str:
     with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, algorithm).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    return file_hash(path)
 
 
 def fsync_file(path: Path) -> None:

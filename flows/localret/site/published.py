@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import duckdb
+
+from localret.fsutil import file_hash
 
 LANGS = ("ca", "es", "en")
 PUBLISHER = "Consorci Localret"
@@ -85,19 +86,11 @@ class SpecMetas:
 
 
 def sha1_of(path: Path) -> str:
-    h = hashlib.sha1()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return file_hash(path, "sha1")
 
 
 def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return file_hash(path)
 
 
 @dataclass
