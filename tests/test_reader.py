@@ -414,6 +414,7 @@ def test_malformed_manifest_is_an_error_not_a_crash(sources, content):
 
 def test_duckdb_spills_into_a_private_folder_of_its_own(sample_dir, tmp_path, monkeypatch):
     """The raw tables hold private fields: never DuckDB's default `.tmp` in the working directory."""
+    import gc
     import os
     import stat
 
@@ -424,3 +425,7 @@ def test_duckdb_spills_into_a_private_folder_of_its_own(sample_dir, tmp_path, mo
     folder = src.con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
     assert not folder.startswith(str(tmp_path)) and folder != ".tmp"
     assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    src.con.close()
+    del src
+    gc.collect()
+    assert not os.path.exists(folder)  # gone with its connection, not only at exit

@@ -26,20 +26,21 @@ DUCKDB_SETTINGS = {"memory_limit": "512MB", "preserve_insertion_order": False}
 
 
 def read_sources(folder: Path, progress=None) -> ingest.Sources:
-    con = duckdb.connect(config={**DUCKDB_SETTINGS, "temp_directory": _spill_dir()})
+    con = _connect()
     return ingest.ingest(folder, con, progress=progress)
 
 
-def _spill_dir() -> str:
-    """Where DuckDB spills: the raw tables hold private fields, so a private folder (0700)
-    of this process, removed when it ends, never DuckDB's default `.tmp` in the working
-    directory."""
-    import atexit
+def _connect() -> duckdb.DuckDBPyConnection:
+    """DuckDB spills into a private folder (0700) of this connection, removed with it (or at
+    exit): the raw tables hold private fields, never for DuckDB's default `.tmp` in the
+    working directory, and a long-lived worker must not collect one folder per run."""
     import tempfile
+    import weakref
 
     folder = tempfile.mkdtemp(prefix="localret-spill-")
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    return folder
+    con = duckdb.connect(config={**DUCKDB_SETTINGS, "temp_directory": folder})
+    weakref.finalize(con, shutil.rmtree, folder, ignore_errors=True)  # also runs at exit
+    return con
 
 
 def check(sources: ingest.Sources) -> validate.Report:
