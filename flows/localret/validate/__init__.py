@@ -92,11 +92,12 @@ def _run_field_rules(sources: Sources, ctx: Context, report: Report) -> None:
             checks.append((key, condition, value))
     if not checks:
         return
+    # Each predicate written (and planned) once: flags first, then the rows with any flag.
     flags = ", ".join(f"({c}) AS _f{i}, {v} AS _v{i}" for i, (_, c, v) in enumerate(checks))
-    any_hit = " OR ".join(f"({c})" for _, c, _ in checks)
+    any_hit = " OR ".join(f"_f{i}" for i in range(len(checks)))
     picks = " UNION ALL ".join(f"SELECT _row, {quote(k)} AS k, _v{i} AS value FROM flagged WHERE _f{i}"
                                for i, (k, _, _) in enumerate(checks))
-    sql = f"WITH flagged AS MATERIALIZED (SELECT _row, {flags} FROM {raw} WHERE {any_hit}) {picks}"
+    sql = f"WITH flagged AS MATERIALIZED (SELECT * FROM (SELECT _row, {flags} FROM {raw}) WHERE {any_hit}) {picks}"
     file = sources.file_label(ctx.table)
     _collect(sources, report, sql, lambda k: (file, rules[k][0].code, rules[k][0].severity, rules[k][0].message(rules[k][1]), rules[k][1].name))
 
