@@ -16,7 +16,7 @@ import pytest
 
 from localret import freshness
 from localret.pipeline import Options, publish
-from localret.release import pending_marker
+from localret.outdir import pending_marker
 
 AS_OF = dt.date(2026, 11, 27)
 

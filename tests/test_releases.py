@@ -17,7 +17,7 @@ from localret import paths, pipeline, register
 from localret.codes import make_codi_ens
 from localret.reader import read_table
 from localret.rebuild import diff_versions, rebuild
-from localret.release import read_versions
+from localret.versions import read_versions
 from localret.verify import verify
 
 AS_OF = dt.date(2026, 11, 27)

@@ -82,7 +82,7 @@ def _nothing_to_do(opts: Options, record: dict) -> Outcome:
 
 def _publish(opts: Options, call, key: str, submit=None) -> Outcome:
     # Imported here: a run with nothing to do (above) never pays for pandas and DuckDB.
-    from localret import build, release, stages
+    from localret import build, stages
 
     started = dt.datetime.now(dt.timezone.utc)
     outcome = Outcome(provenance.new_run_id(started), Report())
@@ -105,7 +105,7 @@ def _publish(opts: Options, call, key: str, submit=None) -> Outcome:
             outcome.results = call("release", stages.release_all, sources, datasets, opts, outcome.inputs)
         else:
             outcome.results = stages.release_spread(opts, todo.only, outcome.inputs, submit)
-        outcome.results += [release.unchanged(opts.out, name) for name in skip]
+        outcome.results += [unchanged(opts.out, name) for name in skip]
         order = [s.name for s in specs]
         outcome.results.sort(key=lambda r: order.index(r.dataset))
         if stages.needs_site(opts.out, outcome):

@@ -14,10 +14,11 @@ import duckdb
 from localret import build, changelog, diff, pipeline, provenance, release, stages
 from localret.errors import UsageError
 from localret.fsutil import tree_differences
+from localret.versions import read_versions
 
 
 def _entry(out: Path, dataset: str, version: str) -> tuple[list[dict], int]:
-    versions = release.read_versions(out, dataset)
+    versions = read_versions(out, dataset)
     if not versions:
         raise UsageError(f"{dataset}: no hi ha cap versió publicada a {out} / no published release")
     for i, v in enumerate(versions):

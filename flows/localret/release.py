@@ -21,8 +21,8 @@ from localret.build import BuiltDataset
 from localret.errors import PublishError
 from localret.fault import point
 from localret.fsutil import atomic_write_text, fsync_file, fsync_tree, replace_dir
-from localret.outdir import pending_marker  # noqa: F401  (re-exported)
-from localret.versions import ReleaseResult, read_versions, unchanged  # noqa: F401  (unchanged: re-exported)
+from localret.outdir import pending_marker
+from localret.versions import ReleaseResult, read_versions
 
 
 def structure(s) -> dict:
