@@ -3,15 +3,17 @@ the typed tables (src_<name>, public fields only) that the build stage reads."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from localret import schema
 from localret.validate import field_rules, table_rules  # noqa: F401  (they register the rules)
+from localret.schema import Field
 from localret.validate.report import DETAIL_LIMIT, Finding, Report, clip
-from localret.validate.rules import FIELD_RULES, TABLE_RULES, Context
+from localret.validate.rules import FIELD_RULES, TABLE_RULES, Context, FieldRule
 from localret.validate.sqltypes import quote, typed
 
-# Below this many rows a costly predicate is cheaper than grouping the column first.
+# From this many rows, grouping a column's values first costs less than judging every row.
 PER_VALUE_FROM = 50_000
 
 if TYPE_CHECKING:
@@ -66,40 +68,73 @@ def build_typed_table(con, ctx: Context) -> None:
 
 
 def _run_field_rules(sources: Sources, ctx: Context, report: Report) -> None:
-    """Every field rule of a table in one pass over its rows: the predicates are OR-ed in a
-    single filter, and only the rows it keeps are told apart by rule."""
-    con, raw = sources.con, f"raw_{ctx.table}"
-    checks: list[tuple[str, str, str]] = []  # (key, condition, value shown)
-    rules = {}
-    grouped: set[str] = set()
-    for field in ctx.schema.fields:
-        column = f'"{field.name}"'
-        for rule in FIELD_RULES:
-            if not rule.applies(field):
-                continue
-            key = f"{rule.code}:{field.name}"
-            rules[key] = (rule, field)
-            condition = rule.predicate(field, ctx)
-            if rule.per_value and sources.files[ctx.table].rows >= PER_VALUE_FROM:
-                values = f"_values_{ctx.table}_{field.name}"
-                if values not in grouped:  # once per column, whatever the number of its rules
-                    con.execute(f'CREATE OR REPLACE TEMP TABLE "{values}" AS SELECT DISTINCT {column} FROM {raw}')
-                    grouped.add(values)
-                bad = f"_bad_{ctx.table}_{len(checks)}"
-                con.execute(f'CREATE OR REPLACE TEMP TABLE {bad} AS SELECT {column} FROM "{values}" WHERE {condition}')
-                condition = f"{column} IN (SELECT {column} FROM {bad})"
-            value = "NULL" if field.private or rule.hide_value else f"CAST({column} AS VARCHAR)"
-            checks.append((key, condition, value))
+    """Every field rule of a table, its predicates planned once. A field rule judges a value
+    alone, so a big table is judged once per distinct value of each column; its rows are
+    visited again only for the values found wrong."""
+    checks = [Check(f"{rule.code}:{field.name}", rule, field, rule.predicate(field, ctx),
+                    "NULL" if field.private or rule.hide_value else f'CAST("{field.name}" AS VARCHAR)')
+              for field in ctx.schema.fields for rule in FIELD_RULES if rule.applies(field)]
     if not checks:
         return
-    # Each predicate written (and planned) once: flags first, then the rows with any flag.
-    flags = ", ".join(f"({c}) AS _f{i}, {v} AS _v{i}" for i, (_, c, v) in enumerate(checks))
-    any_hit = " OR ".join(f"_f{i}" for i in range(len(checks)))
-    picks = " UNION ALL ".join(f"SELECT _row, {quote(k)} AS k, _v{i} AS value FROM flagged WHERE _f{i}"
-                               for i, (k, _, _) in enumerate(checks))
-    sql = f"WITH flagged AS MATERIALIZED (SELECT * FROM (SELECT _row, {flags} FROM {raw}) WHERE {any_hit}) {picks}"
+    if sources.files[ctx.table].rows >= PER_VALUE_FROM:
+        sql = _hits_per_value(sources.con, ctx.table, checks)
+    else:
+        sql = _hits_per_row(ctx.table, checks)
+    if sql is None:
+        return
+    by_key = {c.key: c for c in checks}
     file = sources.file_label(ctx.table)
-    _collect(sources, report, sql, lambda k: (file, rules[k][0].code, rules[k][0].severity, rules[k][0].message(rules[k][1]), rules[k][1].name))
+    _collect(sources, report, sql, lambda k: (file, by_key[k].rule.code, by_key[k].rule.severity,
+                                              by_key[k].rule.message(by_key[k].field), by_key[k].field.name))
+
+
+@dataclass(frozen=True)
+class Check:
+    key: str  # "<rule code>:<field>", as the findings name it
+    rule: FieldRule
+    field: Field
+    condition: str  # the rule's predicate for this field
+    shown: str  # the value a finding repeats (NULL where it must not)
+
+
+def _flags(checks: list[Check]) -> tuple[str, str]:
+    """Each predicate as a flag column, and the filter that keeps rows with any flag."""
+    return (", ".join(f"({c.condition}) AS _f{i}" for i, c in enumerate(checks)),
+            " OR ".join(f"_f{i}" for i in range(len(checks))))
+
+
+def _hits_per_row(table: str, checks: list[Check]) -> str:
+    flags, any_hit = _flags(checks)
+    shown = ", ".join(f"{c.shown} AS _v{i}" for i, c in enumerate(checks))
+    picks = " UNION ALL ".join(f"SELECT _row, {quote(c.key)} AS k, _v{i} AS value FROM flagged WHERE _f{i}"
+                               for i, c in enumerate(checks))
+    return f"WITH flagged AS MATERIALIZED (SELECT * FROM (SELECT _row, {flags}, {shown} FROM raw_{table}) WHERE {any_hit}) {picks}"
+
+
+def _hits_per_value(con, table: str, checks: list[Check]) -> str | None:
+    """One query per column finds its wrong values among its distinct ones (NULL included);
+    the rows holding them are joined back only if there are any."""
+    ctes, picks = [], []
+    for name in dict.fromkeys(c.field.name for c in checks):
+        mine = [c for c in checks if c.field.name == name]
+        flags, any_hit = _flags(mine)
+        bad = f'"_bad_{table}_{name}"'
+        # Two statements: in one, DuckDB would push the predicates below the DISTINCT (even a
+        # materialized one), back onto every row.
+        values = f'"_values_{table}_{name}"'
+        con.execute(f'CREATE OR REPLACE TEMP TABLE {values} AS SELECT DISTINCT "{name}" FROM raw_{table}')
+        found = con.execute(f'CREATE OR REPLACE TEMP TABLE {bad} AS SELECT * FROM (SELECT "{name}", {flags} FROM {values}) '
+                            f'WHERE {any_hit}').fetchall()[0][0]
+        con.execute(f"DROP TABLE {values}")
+        if not found:
+            continue
+        rows = f"_rows_{len(ctes)}"
+        ctes.append(f'{rows} AS MATERIALIZED (SELECT r._row, b.* FROM raw_{table} r JOIN {bad} b '
+                    f'ON r."{name}" IS NOT DISTINCT FROM b."{name}")')
+        picks += [f"SELECT _row, {quote(c.key)} AS k, {c.shown} AS value FROM {rows} WHERE _f{i}" for i, c in enumerate(mine)]
+    if not picks:
+        return None
+    return f"WITH {', '.join(ctes)} {' UNION ALL '.join(picks)}"
 
 
 def _collect(sources: Sources, report: Report, sql: str, describe) -> None:

@@ -88,7 +88,6 @@ codi_ens_rule = field_rule(FieldRule(
                   "the control digit (6th) of the local-body code does not match its first 5 digits"),
     applies=lambda f: "codi_ens" in f.checks,
     predicate=lambda f, ctx: f"regexp_full_match({_raw(f, ctx)}, '[0-9]{{10}}') AND NOT lr_codi_ens_prefix_ok({_raw(f, ctx)})",
-    per_value=True,
 ))
 
 codi_ens_suffix_rule = field_rule(FieldRule(
@@ -99,7 +98,6 @@ codi_ens_suffix_rule = field_rule(FieldRule(
     applies=lambda f: "codi_ens" in f.checks,
     predicate=lambda f, ctx: (f"regexp_full_match({_raw(f, ctx)}, '[0-9]{{10}}') AND lr_codi_ens_prefix_ok({_raw(f, ctx)}) "
                               f"AND NOT lr_codi_ens_suffix_ok({_raw(f, ctx)})"),
-    per_value=True,
 ))
 
 nif_rule = field_rule(FieldRule(
@@ -108,7 +106,6 @@ nif_rule = field_rule(FieldRule(
     message=fixed("el NIF no és vàlid (lletra, 7 xifres i control)", "the NIF is not valid (letter, 7 digits and control)"),
     applies=lambda f: "nif" in f.checks,
     predicate=lambda f, ctx: f"NOT lr_valid_nif({_raw(f, ctx)})",
-    per_value=True,
 ))
 
 personal_data_rule = field_rule(FieldRule(

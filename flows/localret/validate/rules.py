@@ -33,13 +33,12 @@ class FieldRule:
     severity: str
     message: Callable[[Field], tuple[str, str]]  # (català, English)
     applies: Callable[[Field], bool]
-    # SQL boolean over the raw text column `v` (and typed `t` where useful): true = a problem.
+    # SQL boolean over the field's raw text column alone: true = a problem. Nothing else may
+    # decide it (no other column, no row number): big tables are judged once per distinct
+    # value of the column, and the rows holding a wrong value are found afterwards.
     predicate: Callable[[Field, Context], str]
     # The report never repeats a value this rule suspects of being personal data.
     hide_value: bool = False
-    # A costly predicate over a column that repeats its values (codes): evaluated once per
-    # distinct value, then matched back to the rows.
-    per_value: bool = False
 
 
 @dataclass(frozen=True)

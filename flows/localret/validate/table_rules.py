@@ -42,9 +42,11 @@ def foreign_key_rule(name: str, fk: dict) -> TableRule:
     on = " AND ".join(f'p."{r}" = c."{f}"' for f, r in zip(fields, ref_fields))
 
     def sql(ctx):
+        # An anti join, not NOT EXISTS beside the null filter: DuckDB plans that as a mark
+        # join evaluated per row, four times slower on 1M rows.
         return f"""
-            SELECT c._row, {_key_text(fields, 'c')} AS value FROM src_{name} c
-            WHERE {_not_null(fields, 'c')} AND NOT EXISTS (SELECT 1 FROM src_{target} p WHERE {on})"""
+            SELECT c._row, {_key_text(fields, 'c')} AS value FROM src_{name} c ANTI JOIN src_{target} p ON {on}
+            WHERE {_not_null(fields, 'c')}"""
     return TableRule(
         code="referencia-inexistent", severity=ERROR, table=name, field=",".join(fields), sql=sql, needs=(name, target),
         message=(f"no existeix a {target} ({', '.join(ref_fields)})", f"does not exist in {target} ({', '.join(ref_fields)})"),
