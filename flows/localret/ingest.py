@@ -156,7 +156,8 @@ def _load_raw(con: duckdb.DuckDBPyConnection, name: str, table: Table) -> None:
 
 def _padded(f: schema.Field, v: str) -> str:
     if "codi_ens" in f.checks:
-        return f"CASE WHEN regexp_full_match({v}, '[0-9]{{6,9}}') THEN lpad({v}, 10, '0') ELSE {v} END"
+        # strlen (bytes, no decoding) first: most codes have their 10 digits and skip the regex
+        return f"CASE WHEN strlen({v}) < 10 AND regexp_full_match({v}, '[0-9]{{6,9}}') THEN lpad({v}, 10, '0') ELSE {v} END"
     return v
 
 

@@ -3,6 +3,7 @@ the typed tables (src_<name>, public fields only) that the build stage reads."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -43,12 +44,17 @@ def _run_table_rules(sources: Sources, contexts: dict[str, Context], report: Rep
     """Every table rule that applies, as one query: most are tiny, and a query each would
     cost more in planning than in work."""
     active = [r for r in TABLE_RULES if all(t in contexts for t in r.needs) and r.applies(contexts[r.table])]
-    if not active:
-        return
-    sql = " UNION ALL ".join(f"SELECT _row, '{i}' AS k, CAST(value AS VARCHAR) AS value FROM ({r.sql(contexts[r.table])})"
-                             for i, r in enumerate(active))
-    _collect(sources, report, sql, lambda k: (sources.file_label(active[int(k)].table), active[int(k)].code,
-                                              active[int(k)].severity, active[int(k)].message, active[int(k)].field))
+    small = [r for r in active if all(sources.files[t].rows < PER_VALUE_FROM for t in r.needs)]
+    big = [r for r in active if r not in small]
+    for rules in (small, big):
+        if not rules:
+            continue
+        sql = " UNION ALL ".join(f"SELECT _row, '{i}' AS k, CAST(value AS VARCHAR) AS value FROM ({r.sql(contexts[r.table])})"
+                                 for i, r in enumerate(rules))
+        with unoptimized(sources.con) if rules is small else nullcontext():
+            _collect(sources, report, sql, lambda k, rules=rules: (
+                sources.file_label(rules[int(k)].table), rules[int(k)].code, rules[int(k)].severity, rules[int(k)].message,
+                rules[int(k)].field))
 
 
 def typed_tables(sources: Sources) -> None:
@@ -76,16 +82,30 @@ def _run_field_rules(sources: Sources, ctx: Context, report: Report) -> None:
               for field in ctx.schema.fields for rule in FIELD_RULES if rule.applies(field)]
     if not checks:
         return
-    if sources.files[ctx.table].rows >= PER_VALUE_FROM:
-        sql = _hits_per_value(sources.con, ctx.table, checks)
-    else:
-        sql = _hits_per_row(ctx.table, checks)
-    if sql is None:
-        return
     by_key = {c.key: c for c in checks}
     file = sources.file_label(ctx.table)
-    _collect(sources, report, sql, lambda k: (file, by_key[k].rule.code, by_key[k].rule.severity,
-                                              by_key[k].rule.message(by_key[k].field), by_key[k].field.name))
+
+    def describe(k):
+        return file, by_key[k].rule.code, by_key[k].rule.severity, by_key[k].rule.message(by_key[k].field), by_key[k].field.name
+
+    if sources.files[ctx.table].rows >= PER_VALUE_FROM:
+        sql = _hits_per_value(sources.con, ctx.table, checks)
+        if sql is not None:
+            _collect(sources, report, sql, describe)
+        return
+    with unoptimized(sources.con):
+        _collect(sources, report, _hits_per_row(ctx.table, checks), describe)
+
+
+@contextmanager
+def unoptimized(con):
+    """For queries over a few thousand rows (or distinct values), where DuckDB's optimizer costs
+    more than the work: its filter pushdown alone copies every predicate and plans it twice."""
+    con.execute("PRAGMA disable_optimizer")
+    try:
+        yield
+    finally:
+        con.execute("PRAGMA enable_optimizer")
 
 
 @dataclass(frozen=True)
@@ -123,8 +143,9 @@ def _hits_per_value(con, table: str, checks: list[Check]) -> str | None:
         # materialized one), back onto every row.
         values = f'"_values_{table}_{name}"'
         con.execute(f'CREATE OR REPLACE TEMP TABLE {values} AS SELECT DISTINCT "{name}" FROM raw_{table}')
-        found = con.execute(f'CREATE OR REPLACE TEMP TABLE {bad} AS SELECT * FROM (SELECT "{name}", {flags} FROM {values}) '
-                            f'WHERE {any_hit}').fetchall()[0][0]
+        with unoptimized(con):
+            found = con.execute(f'CREATE OR REPLACE TEMP TABLE {bad} AS SELECT * FROM (SELECT "{name}", {flags} FROM {values}) '
+                                f'WHERE {any_hit}').fetchall()[0][0]
         con.execute(f"DROP TABLE {values}")
         if not found:
             continue
