@@ -84,10 +84,11 @@ SQL_MACROS = [
         AS INTEGER)""",
     "CREATE OR REPLACE MACRO lr_control_digit(c5) AS lr_control_of(CAST(c5 AS INTEGER))",
     # Every valid Idescat code (5 digits + control), and every valid tail of a codi d'ens
-    # (digits 6-10: digit 10 is the control of '0' + digits 6-9).
-    """CREATE OR REPLACE TEMP TABLE lr_idescat6 AS
+    # (digits 6-10: digit 10 is the control of '0' + digits 6-9). Not TEMP tables: validation
+    # reads them from a second connection too.
+    """CREATE OR REPLACE TABLE lr_idescat6 AS
         SELECT lpad(CAST(10 * n + lr_control_of(n) AS VARCHAR), 6, '0') AS code FROM range(100000) AS r(n)""",
-    """CREATE OR REPLACE TEMP TABLE lr_codi_ens_tail5 AS
+    """CREATE OR REPLACE TABLE lr_codi_ens_tail5 AS
         SELECT lpad(CAST(10 * n + lr_control_of(n) AS VARCHAR), 5, '0') AS code FROM range(10000) AS r(n)""",
     """CREATE OR REPLACE MACRO lr_valid_idescat(c) AS (
         CASE WHEN c IS NULL THEN NULL

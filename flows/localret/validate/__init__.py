@@ -3,6 +3,7 @@ the typed tables (src_<name>, public fields only) that the build stage reads."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -34,27 +35,39 @@ def validate(sources: Sources) -> Report:
         ctx = Context(name, schema.source_schema(name), sources.files[name].decimal_comma, loaded)
         contexts[name] = ctx
         build_typed_table(sources.con, ctx)
-    for name, ctx in contexts.items():
-        _run_field_rules(sources, ctx, report)
-    _run_table_rules(sources, contexts, report)
-    return report
-
-
-def _run_table_rules(sources: Sources, contexts: dict[str, Context], report: Report) -> None:
-    """Every table rule that applies, as one query: most are tiny, and a query each would
-    cost more in planning than in work."""
     active = [r for r in TABLE_RULES if all(t in contexts for t in r.needs) and r.applies(contexts[r.table])]
     small = [r for r in active if all(sources.files[t].rows < PER_VALUE_FROM for t in r.needs)]
     big = [r for r in active if r not in small]
-    for rules in (small, big):
-        if not rules:
-            continue
-        sql = " UNION ALL ".join(f"SELECT _row, '{i}' AS k, CAST(value AS VARCHAR) AS value FROM ({r.sql(contexts[r.table])})"
-                                 for i, r in enumerate(rules))
-        with unoptimized(sources.con) if rules is small else nullcontext():
-            _collect(sources, report, sql, lambda k, rules=rules: (
-                sources.file_label(rules[int(k)].table), rules[int(k)].code, rules[int(k)].severity, rules[int(k)].message,
-                rules[int(k)].field))
+    # The table rules over big tables (joins, grouped keys) run on a second connection while
+    # this one judges the fields: each side has long stretches that use one core only.
+    cursor = sources.con.cursor()
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            big_hits = pool.submit(_table_rule_hits, cursor, sources, contexts, big, optimize=True)
+            for ctx in contexts.values():
+                _add(report, _field_rule_hits(sources, ctx))
+            _add(report, _table_rule_hits(sources.con, sources, contexts, small, optimize=False))
+            _add(report, big_hits.result())
+    finally:
+        cursor.close()
+    return report
+
+
+def _add(report: Report, hits: list[tuple[Finding, int]]) -> None:
+    for finding, total in hits:
+        report.add(finding, total=total)
+
+
+def _table_rule_hits(con, sources: Sources, contexts: dict[str, Context], rules: list, optimize: bool) -> list:
+    """The rules as one query: most are tiny, and a query each would cost more in planning than
+    in work. Rules over small tables only skip the optimizer (see `unoptimized`)."""
+    if not rules:
+        return []
+    sql = " UNION ALL ".join(f"SELECT _row, '{i}' AS k, CAST(value AS VARCHAR) AS value FROM ({r.sql(contexts[r.table])})"
+                             for i, r in enumerate(rules))
+    with nullcontext() if optimize else unoptimized(con):
+        return _collect(con, sql, lambda k: (sources.file_label(rules[int(k)].table), rules[int(k)].code,
+                                             rules[int(k)].severity, rules[int(k)].message, rules[int(k)].field))
 
 
 def typed_tables(sources: Sources) -> None:
@@ -73,7 +86,7 @@ def build_typed_table(con, ctx: Context) -> None:
     con.execute(f"CREATE OR REPLACE VIEW src_{ctx.table} AS SELECT {', '.join(cols)} FROM raw_{ctx.table}")
 
 
-def _run_field_rules(sources: Sources, ctx: Context, report: Report) -> None:
+def _field_rule_hits(sources: Sources, ctx: Context) -> list[tuple[Finding, int]]:
     """Every field rule of a table, its predicates planned once. A field rule judges a value
     alone, so a big table is judged once per distinct value of each column; its rows are
     visited again only for the values found wrong."""
@@ -81,7 +94,7 @@ def _run_field_rules(sources: Sources, ctx: Context, report: Report) -> None:
                     "NULL" if field.private or rule.hide_value else f'CAST("{field.name}" AS VARCHAR)')
               for field in ctx.schema.fields for rule in FIELD_RULES if rule.applies(field)]
     if not checks:
-        return
+        return []
     by_key = {c.key: c for c in checks}
     file = sources.file_label(ctx.table)
 
@@ -90,11 +103,9 @@ def _run_field_rules(sources: Sources, ctx: Context, report: Report) -> None:
 
     if sources.files[ctx.table].rows >= PER_VALUE_FROM:
         sql = _hits_per_value(sources.con, ctx.table, checks)
-        if sql is not None:
-            _collect(sources, report, sql, describe)
-        return
+        return [] if sql is None else _collect(sources.con, sql, describe)
     with unoptimized(sources.con):
-        _collect(sources, report, _hits_per_row(ctx.table, checks), describe)
+        return _collect(sources.con, _hits_per_row(ctx.table, checks), describe)
 
 
 @contextmanager
@@ -158,14 +169,16 @@ def _hits_per_value(con, table: str, checks: list[Check]) -> str | None:
     return f"WITH {', '.join(ctes)} {' UNION ALL '.join(picks)}"
 
 
-def _collect(sources: Sources, report: Report, sql: str, describe) -> None:
+def _collect(con, sql: str, describe) -> list[tuple[Finding, int]]:
     """`sql` yields (_row, k, value); describe(k) says (file, code, severity, message, field).
-    Up to DETAIL_LIMIT rows per k are listed, with the total."""
-    rows = sources.con.execute(f"""
+    Up to DETAIL_LIMIT rows per k are listed, each with the total of its k."""
+    rows = con.execute(f"""
         WITH hits AS ({sql})
         SELECT _row, k, value, count(*) OVER (PARTITION BY k) AS n FROM hits
         QUALIFY row_number() OVER (PARTITION BY k ORDER BY _row) <= {DETAIL_LIMIT}
         ORDER BY _row, k""").fetchall()
+    hits = []
     for row, k, value, n in rows:
         file, code, severity, (ca, en), field = describe(k)
-        report.add(Finding(file, row, field, clip(value), code, severity, ca, en), total=n)
+        hits.append((Finding(file, row, field, clip(value), code, severity, ca, en), n))
+    return hits

@@ -218,6 +218,7 @@ table_rule(TableRule(
         SELECT _row, codi_ens AS value FROM src_convenis_parts p
         WHERE lr_codi_ens_prefix_ok(codi_ens)
           AND codi_ens NOT IN (SELECT codi_ens FROM src_membres WHERE codi_ens IS NOT NULL)
-          AND codi_ens NOT IN (SELECT codi_ens FROM src_adhesions WHERE codi_ens IS NOT NULL)
+          -- only the parts' own codes are looked for among the adhesions (a big table)
+          AND codi_ens NOT IN (SELECT codi_ens FROM src_adhesions WHERE codi_ens IN (SELECT codi_ens FROM src_convenis_parts))
           AND NOT (substr(codi_ens, 1, 5) IN (SELECT codi_ine FROM register_municipis) AND substr(codi_ens, 7, 3) = '000')""",
 ))
