@@ -190,3 +190,19 @@ def test_python_and_duckdb_agree_on_random_values(con):
         if prefix:
             assert suffix == codes.codi_ens_suffix_ok(v), v
     assert sum(1 for _, p, s in rows if p and s) >= 3000  # the generated valid codes are among them
+
+
+def test_sql_control_digit_matches_python_for_every_five_digits(con):
+    """The SQL checks look codes up in tables built from the control digit of a number: the
+    same digit as the reference for all 100,000 inputs, and every valid code is accepted."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"n": range(100_000)})
+    frame["dc"] = [codes.control_digit(f"{n:05d}") for n in frame["n"]]
+    con.register("_all", frame)
+    wrong = con.execute("SELECT n FROM _all WHERE lr_control_of(n) <> dc").fetchall()
+    codes_wrong = con.execute("""
+        SELECT n FROM _all WHERE NOT lr_codi_ens_prefix_ok(lpad(CAST(n AS VARCHAR), 5, '0') || CAST(dc AS VARCHAR) || '0000')
+                              OR NOT lr_valid_idescat(lpad(CAST(n AS VARCHAR), 5, '0') || CAST(dc AS VARCHAR))""").fetchall()
+    con.unregister("_all")
+    assert wrong == [] and codes_wrong == []

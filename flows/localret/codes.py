@@ -94,13 +94,16 @@ SQL_MACROS = [
         CASE WHEN c IS NULL THEN NULL
              WHEN NOT regexp_full_match(c, '[0-9]{6}') THEN false
              ELSE c IN (SELECT code FROM lr_idescat6) END)""",
+    # For a code already known to have its 10 digits (the rules test that once, not per check):
+    "CREATE OR REPLACE MACRO lr_codi_ens_digit6_ok(c) AS substr(c, 1, 6) IN (SELECT code FROM lr_idescat6)",
+    "CREATE OR REPLACE MACRO lr_codi_ens_digit10_ok(c) AS substr(c, 6, 5) IN (SELECT code FROM lr_codi_ens_tail5)",
     """CREATE OR REPLACE MACRO lr_codi_ens_prefix_ok(c) AS (
         CASE WHEN c IS NULL THEN NULL
              WHEN NOT regexp_full_match(c, '[0-9]{10}') THEN false
-             ELSE substr(c, 1, 6) IN (SELECT code FROM lr_idescat6) END)""",
+             ELSE lr_codi_ens_digit6_ok(c) END)""",
     """CREATE OR REPLACE MACRO lr_codi_ens_suffix_ok(c) AS (
         CASE WHEN c IS NULL OR NOT regexp_full_match(c, '[0-9]{10}') THEN NULL
-             ELSE substr(c, 6, 5) IN (SELECT code FROM lr_codi_ens_tail5) END)""",
+             ELSE lr_codi_ens_digit10_ok(c) END)""",
     "CREATE OR REPLACE MACRO lr_d(c, i) AS CAST(ascii(substr(c, i, 1)) - 48 AS INTEGER)",
     """CREATE OR REPLACE MACRO lr_nif_control(b) AS CAST(
         (10 - (lr_m2(lr_d(b, 1)) + lr_d(b, 2) + lr_m2(lr_d(b, 3)) + lr_d(b, 4) + lr_m2(lr_d(b, 5)) + lr_d(b, 6)

@@ -38,16 +38,16 @@ def validate(sources: Sources) -> Report:
     active = [r for r in TABLE_RULES if all(t in contexts for t in r.needs) and r.applies(contexts[r.table])]
     small = [r for r in active if all(sources.files[t].rows < PER_VALUE_FROM for t in r.needs)]
     big = [r for r in active if r not in small]
-    # The table rules over big tables (joins, grouped keys) run on a second connection while
-    # this one judges the fields: each side has long stretches that use one core only.
+    # The table rules run on a second connection while this one judges the fields: each side
+    # has long stretches that use one core only (planning, small tables, single-group work).
     cursor = sources.con.cursor()
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
-            big_hits = pool.submit(_table_rule_hits, cursor, sources, contexts, big, optimize=True)
+            table_hits = pool.submit(lambda: _table_rule_hits(cursor, sources, contexts, small, optimize=False)
+                                     + _table_rule_hits(cursor, sources, contexts, big, optimize=True))
             for ctx in contexts.values():
                 _add(report, _field_rule_hits(sources, ctx))
-            _add(report, _table_rule_hits(sources.con, sources, contexts, small, optimize=False))
-            _add(report, big_hits.result())
+            _add(report, table_hits.result())
     finally:
         cursor.close()
     return report

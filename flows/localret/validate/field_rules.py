@@ -87,7 +87,7 @@ codi_ens_rule = field_rule(FieldRule(
     message=fixed("el dígit de control (6è) del codi d'ens no quadra amb les 5 primeres xifres",
                   "the control digit (6th) of the local-body code does not match its first 5 digits"),
     applies=lambda f: "codi_ens" in f.checks,
-    predicate=lambda f, ctx: f"regexp_full_match({_raw(f, ctx)}, '[0-9]{{10}}') AND NOT lr_codi_ens_prefix_ok({_raw(f, ctx)})",
+    predicate=lambda f, ctx: f"regexp_full_match({_raw(f, ctx)}, '[0-9]{{10}}') AND NOT lr_codi_ens_digit6_ok({_raw(f, ctx)})",
 ))
 
 codi_ens_suffix_rule = field_rule(FieldRule(
@@ -96,8 +96,8 @@ codi_ens_suffix_rule = field_rule(FieldRule(
     message=fixed("el 10è dígit del codi d'ens no segueix la regla observada (avís: regla empírica)",
                   "digit 10 of the local-body code breaks the observed rule (warning: empirical rule)"),
     applies=lambda f: "codi_ens" in f.checks,
-    predicate=lambda f, ctx: (f"regexp_full_match({_raw(f, ctx)}, '[0-9]{{10}}') AND lr_codi_ens_prefix_ok({_raw(f, ctx)}) "
-                              f"AND NOT lr_codi_ens_suffix_ok({_raw(f, ctx)})"),
+    predicate=lambda f, ctx: (f"regexp_full_match({_raw(f, ctx)}, '[0-9]{{10}}') AND lr_codi_ens_digit6_ok({_raw(f, ctx)}) "
+                              f"AND NOT lr_codi_ens_digit10_ok({_raw(f, ctx)})"),
 ))
 
 nif_rule = field_rule(FieldRule(
