@@ -8,6 +8,8 @@ database is migrated once beforehand (not measured):
               after): `localret publish` <= 2 x `--no-prefect`
   no change : a second run on the same output <= 1.2 x the trivial flow (same mode)
 
+Each figure is the median of three runs (`--repeat`; one with `--quick`).
+
     python -m benchmarks.orchestration [--repeat N] [--no-server]
 """
 
@@ -118,12 +120,15 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 def main(argv: list[str] | None = None) -> list[Target]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.orchestration", description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (median)")
+    # Each run starts Prefect (and, ephemeral, its temporary server) in a fresh process: one run
+    # can be seconds off on a shared machine (a no-change run measured 1.52x once, 0.94x as the
+    # median of three), so each figure is the median of three runs.
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median; default 3)")
     parser.add_argument("--no-server", action="store_true", help="skip the runs against `prefect server start`")
     parser.add_argument("--no-ephemeral", action="store_true", help="skip the runs against the ephemeral server")
-    parser.add_argument("--quick", action="store_true", help="same as the default (one run each)")
+    parser.add_argument("--quick", action="store_true", help="one run per measurement")
     args = parser.parse_args(argv)
-    b = Bench(args.repeat)
+    b = Bench(1 if args.quick else args.repeat)
     print("orchestration: Prefect overhead on the sample (fresh processes)")
     warm = b.trivial()  # migrates the benchmark PREFECT_HOME database; not compared
     print(f"  warm-up trivial flow (migrates the database, not compared): {warm:.1f} s", flush=True)
