@@ -15,8 +15,9 @@ from localret.validate.report import DETAIL_LIMIT, Finding, Report, clip
 from localret.validate.rules import FIELD_RULES, TABLE_RULES, Context, FieldRule
 from localret.validate.sqltypes import quote, typed
 
-# From this many rows, grouping a column's values first costs less than judging every row.
-PER_VALUE_FROM = 50_000
+# A table of this many rows is big: grouping a column's values first costs less than judging
+# every row, and DuckDB's optimizer earns its planning time. Smaller ones skip both.
+BIG_TABLE_ROWS = 50_000
 
 if TYPE_CHECKING:
     from localret.ingest import Sources
@@ -36,7 +37,7 @@ def validate(sources: Sources) -> Report:
         contexts[name] = ctx
         build_typed_table(sources.con, ctx)
     active = [r for r in TABLE_RULES if all(t in contexts for t in r.needs) and r.applies(contexts[r.table])]
-    small = [r for r in active if all(sources.files[t].rows < PER_VALUE_FROM for t in r.needs)]
+    small = [r for r in active if all(sources.files[t].rows < BIG_TABLE_ROWS for t in r.needs)]
     big = [r for r in active if r not in small]
     # The table rules run on a second connection while this one judges the fields: each side
     # has long stretches that use one core only (planning, small tables, single-group work).
@@ -101,7 +102,7 @@ def _field_rule_hits(sources: Sources, ctx: Context) -> list[tuple[Finding, int]
     def describe(k):
         return file, by_key[k].rule.code, by_key[k].rule.severity, by_key[k].rule.message(by_key[k].field), by_key[k].field.name
 
-    if sources.files[ctx.table].rows >= PER_VALUE_FROM:
+    if sources.files[ctx.table].rows >= BIG_TABLE_ROWS:
         sql = _hits_per_value(sources.con, ctx.table, checks)
         return [] if sql is None else _collect(sources.con, sql, describe)
     with unoptimized(sources.con):
