@@ -26,9 +26,9 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
 from localret.extras import site_writer
-from localret.fsutil import write_if_changed
+from localret.fsutil import file_hash, write_if_changed
 from localret.site import published
-from localret.site.published import ILLUSTRATIVE_MARK, LANGS, PUBLISHER, Dataset, FileInfo
+from localret.site.published import ILLUSTRATIVE_MARK, LANGS, Dataset, FileInfo
 
 # PLACEHOLDER, to be set: the DIR3 code of Consorci Localret in the datos.gob.es register of
 # publishers. datos.gob.es rejects a catalogue whose publisher it does not know.
@@ -139,7 +139,7 @@ def _distribution(g: Graph, node: URIRef, folder: Path, url_folder: str, f: File
     if path.exists():
         key = str(path)
         if key not in sha1:
-            sha1[key] = published.sha1_of(path)
+            sha1[key] = file_hash(path, "sha1")
         checksum = URIRef(f"{node}-sha1")
         g.add((node, SPDX.checksum, checksum))
         g.add((checksum, RDF.type, SPDX.Checksum))

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from localret import codes, paths, register, schema
+from localret.duck import file_order
 from localret.errors import SourceError
 from localret.fsutil import sha256_file
 from localret.reader import Table, read_table
@@ -173,12 +174,8 @@ def _load_scanned(con: duckdb.DuckDBPyConnection, name: str, table: Table, contr
     inner = ", ".join(f'{clean(f.name)} AS "{f.name}"' for f in contract.fields)
     outer = ", ".join(f'{_padded(f, chr(34) + f.name + chr(34))} AS "{f.name}"' for f in contract.fields)
     data = f"raw_{name}_data"
-    ordered = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
-    con.execute("SET preserve_insertion_order = true")
-    try:
+    with file_order(con):
         table.scan.load(table, con, lambda src: f"CREATE OR REPLACE TABLE {data} AS SELECT {outer} FROM (SELECT {inner} FROM {src})")
-    finally:
-        con.execute(f"SET preserve_insertion_order = {str(bool(ordered)).lower()}")
     blank = f"coalesce({', '.join(chr(34) + f.name + chr(34) for f in contract.fields)}) IS NULL"
     has_blank = con.execute(f"SELECT count(*) FROM {data} WHERE {blank}").fetchall()[0][0] > 0
     con.execute(f"CREATE OR REPLACE VIEW raw_{name} AS SELECT CAST(rowid + 2 AS INTEGER) AS _row, * FROM {data}"

@@ -23,6 +23,7 @@ import ahocorasick
 import duckdb
 
 from localret import schema
+from localret.duck import file_order
 from localret.errors import LocalretError
 from localret.validate.field_rules import DNI_RE, EMAIL_RE
 
@@ -157,14 +158,8 @@ class Guard:
             return []
         checks = ", ".join(f"min(__guard_row) FILTER (WHERE {condition})" for _, _, condition in wanted)
         numbered = f"(SELECT row_number() OVER () + 1 AS __guard_row, * FROM {source})"
-        kept = self.con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
-        if not kept:
-            self.con.execute("SET preserve_insertion_order = true")
-        try:
+        with file_order(self.con):
             rows = self.con.execute(f"SELECT {checks} FROM {numbered}").fetchone()
-        finally:
-            if not kept:
-                self.con.execute("SET preserve_insertion_order = false")
         # a pattern found in a row may be an allowed mailbox once the row is split into cells
         return [Hit(rel, int(row), col, kind) for (col, kind, _), row in zip(wanted, rows) if row is not None]
 

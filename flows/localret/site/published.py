@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from localret.fsutil import file_hash
+from localret.fsutil import sha256_file
 
 LANGS = ("ca", "es", "en")
 PUBLISHER = "Consorci Localret"
@@ -85,14 +85,6 @@ class SpecMetas:
         return self._metas.get(name, {})
 
 
-def sha1_of(path: Path) -> str:
-    return file_hash(path, "sha1")
-
-
-def sha256_of(path: Path) -> str:
-    return file_hash(path)
-
-
 @dataclass
 class FileInfo:
     path: str  # relative to the release folder
@@ -150,7 +142,7 @@ def package_files(package: dict, folder: Path) -> list[FileInfo]:
                             str(f.get("hash", "")).removeprefix("sha256:"), f.get("resource")))
     dp = folder / "datapackage.json"
     if dp.exists():
-        out.append(FileInfo("datapackage.json", "json", "application/json", dp.stat().st_size, sha256_of(dp)))
+        out.append(FileInfo("datapackage.json", "json", "application/json", dp.stat().st_size, sha256_file(dp)))
     return out
 
 
