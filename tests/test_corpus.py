@@ -19,7 +19,7 @@ import pytest
 from localret import paths, pipeline
 from localret.verify import verify
 
-from corpus import CASES
+from corpus_all import CASES
 
 LOCALRET = str(Path(sys.executable).with_name("localret"))
 MEMORY_LIMIT = 1024 * 1024 * 1024

@@ -1,0 +1,7 @@
+"""Corpus cases of issue 11 (privacy): see tests/corpus.py for the Case contract."""
+
+from __future__ import annotations
+
+from corpus import Case  # noqa: F401
+
+CASES: list = []
