@@ -48,7 +48,7 @@ def test_waiting_runs_take_their_turn(tmp_path):
 
 def test_a_killed_run_leaves_no_lock_behind(tmp_path):
     out = tmp_path / "public"
-    killed = start(out, tmp_path / "state", env={"LOCALRET_KILL_AT": "3"})
+    killed = start(out, tmp_path / "state", env={"LOCALRET_KILL_AT": "3", "LOCALRET_TEST_FAULTS": "1"})
     assert killed.wait(timeout=300) == -9
     after = start(out, tmp_path / "state")
     code = after.wait(timeout=300)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -34,6 +35,8 @@ def tree_hashes(root: Path) -> dict[str, str]:
 
 def run_publish(src: Path, out: Path, state: Path, env_extra: dict | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, **(env_extra or {})}
+    if env_extra:
+        env["LOCALRET_TEST_FAULTS"] = "1"
     return subprocess.run([LOCALRET, "publish", "--no-prefect", "--sources", str(src), "--out", str(out),
                            "--state", str(state), "--as-of", AS_OF], capture_output=True, text=True, env=env, timeout=300)
 
@@ -67,9 +70,11 @@ def world(tmp_path_factory):
     count_file = root / "faults"
     done = run_publish(src, ref / "public", ref / "state", {"LOCALRET_COUNT_FAULTS": str(count_file)})
     assert done.returncode == 0, done.stderr
-    points = int(count_file.read_text())
+    counted = count_file.read_text().splitlines()
+    points = int(counted[0])
     assert points >= 30  # enough places to die in
-    return {"root": root, "src": src, "base": root / "base", "ref": ref / "public", "points": points}
+    return {"root": root, "src": src, "base": root / "base", "ref": ref / "public", "points": points,
+            "names": counted[1:]}
 
 
 def kill_points(total: int, wanted: int) -> list[int]:
@@ -105,11 +110,64 @@ def test_kill_anywhere_then_recover(world):
         problems, _, notices = verify(out)
         assert problems == [] and notices == []
         after = tree_hashes(out)
-        diffs = [p for p in set(ref_hashes) | set(after) if ref_hashes.get(p) != after.get(p) and not p.endswith("localret.duckdb")]
+        diffs = [p for p in set(ref_hashes) | set(after) if ref_hashes.get(p) != after.get(p)
+                 and not p.endswith(("localret.duckdb", "manifest.json"))]
         assert diffs == [], f"kill at {k}: the recovered output differs from an uninterrupted run: {sorted(diffs)[:5]}"
+        assert manifest_entries(out) == manifest_entries(world["ref"])
         shutil.rmtree(case)
         survived += 1
     assert survived == len(points) >= min(KILLS, world["points"])
+
+
+def manifest_entries(out: Path) -> list[dict]:
+    """The manifest's lines but the database's (DuckDB's file bytes are not reproducible)."""
+    return [f for f in json.loads((out / "manifest.json").read_text())["files"] if f["path"] != "localret.duckdb"]
+
+
+def beside(out: Path) -> list[str]:
+    """Working files a run leaves next to <out> (the lock file apart)."""
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.") and not p.name.endswith(".lock"))
+
+
+def test_an_exception_in_any_writer_leaves_the_output_as_it_was(world):
+    """Every writer (tables, XLSX, README, feeds, catalogue, pages, database), before it
+    writes and after it has written, and the commit: an exception there publishes nothing,
+    leaves every byte of <out> as it was and no working files, and the next run succeeds."""
+    writers = sorted({n for n in world["names"] if n.startswith("writer:")} | {"commit"})
+    assert {"writer:write_tables", "writer:write_database", "commit"} <= set(writers) or len(writers) >= 10, writers
+    before = tree_hashes(world["base"] / "public")
+    for i, name in enumerate(writers):
+        case = world["root"] / f"fail-{i}"
+        shutil.copytree(world["base"], case)
+        out, state = case / "public", case / "state"
+        done = run_publish(world["src"], out, state, {"LOCALRET_FAIL_IN": name})
+        said = done.stdout + done.stderr
+        assert done.returncode == 70, f"{name}: exit {done.returncode} {said[-800:]}"
+        assert "Traceback" not in said and "injected fault" in said, name
+        assert tree_hashes(out) == before, f"an exception at {name} changed the output"
+        assert beside(out) == [], f"{name} left {beside(out)}"
+        assert verify(out) == ([], 5, [])
+        if name in (writers[0], "commit", writers[-1]):
+            again = run_publish(world["src"], out, state)
+            assert again.returncode == 0, again.stdout[-500:] + again.stderr[-500:]
+            after = tree_hashes(out)
+            ref = tree_hashes(world["ref"])
+            assert [p for p in set(ref) | set(after) if ref.get(p) != after.get(p) and not p.endswith(("localret.duckdb", "manifest.json"))] == []
+        shutil.rmtree(case)
+
+
+def test_an_exception_at_any_point_leaves_the_output_as_it_was(world):
+    """Exceptions at numbered points spread over the whole run (LOCALRET_CRASH_FAILS, 6 in CI)."""
+    before = tree_hashes(world["base"] / "public")
+    for k in kill_points(world["points"], int(os.environ.get("LOCALRET_CRASH_FAILS", "6"))):
+        case = world["root"] / f"fail-at-{k}"
+        shutil.copytree(world["base"], case)
+        out = case / "public"
+        done = run_publish(world["src"], out, case / "state", {"LOCALRET_FAIL_AT": str(k)})
+        assert done.returncode == 70 and "Traceback" not in done.stdout + done.stderr, (k, done.stderr[-500:])
+        assert tree_hashes(out) == before, f"an exception at point {k} changed the output"
+        assert beside(out) == []
+        shutil.rmtree(case)
 
 
 def test_kill_by_elapsed_time_during_reading(world):

@@ -16,7 +16,7 @@ import os
 from importlib import metadata
 from pathlib import Path
 
-from localret import paths
+from localret import paths, publication
 from localret.fsutil import atomic_write_text, sha256_file
 from localret.outdir import pending_marker, staging_root
 
@@ -55,6 +55,8 @@ def out_fingerprint(out: Path) -> str | None:
     Release folders are immutable and checked by `localret verify`, not here."""
     if not out.is_dir() or staging_root(out).exists() or pending_marker(out).exists():
         return None
+    if publication.shadow_root(out).exists() or publication.journal_path(out).exists():
+        return None  # a run was interrupted: the next one must do (or complete) the whole work
     h = hashlib.sha256()
     for entry in sorted(out.iterdir()):
         h.update(_stat_line(entry))

@@ -82,7 +82,7 @@ def _nothing_to_do(opts: Options, record: dict) -> Outcome:
 
 def _publish(opts: Options, call, key: str, submit=None) -> Outcome:
     # Imported here: a run with nothing to do (above) never pays for pandas and DuckDB.
-    from localret import build, stages
+    from localret import build, privacy, publication, stages
 
     started = dt.datetime.now(dt.timezone.utc)
     outcome = Outcome(provenance.new_run_id(started), Report())
@@ -90,6 +90,7 @@ def _publish(opts: Options, call, key: str, submit=None) -> Outcome:
     try:
         if opts.remote:
             call("pull", remote.pull, opts.remote, opts.out)
+        publication.recover(opts.out)  # a commit a killed run left is completed first
         sources = call("ingest", stages.read_sources, opts.sources)
         outcome.inputs = call("archive-inputs", stages.archive, sources, opts.state)
         outcome.report = call("validate", stages.check, sources)
@@ -99,19 +100,27 @@ def _publish(opts: Options, call, key: str, submit=None) -> Outcome:
         specs = [s for s in build.load_specs(opts.project) if opts.only is None or s.name in opts.only]
         skip, keys = incremental.plan(specs, outcome.inputs, opts.out, opts.state, opts.project, paths.REGISTER)
         outcome.skipped = skip
-        todo = replace(opts, only=[s.name for s in specs if s.name not in skip])
-        if submit is None:
-            datasets = call("build", stages.build_datasets, sources, todo)
-            outcome.results = call("release", stages.release_all, sources, datasets, opts, outcome.inputs)
-        else:
-            outcome.results = stages.release_spread(opts, todo.only, outcome.inputs, submit)
-        outcome.results += [unchanged(opts.out, name) for name in skip]
-        order = [s.name for s in specs]
-        outcome.results.sort(key=lambda r: order.index(r.dataset))
-        if stages.needs_site(opts.out, outcome):
-            call("database", stages.write_database, opts.out, specs)
-            call("site", stages.publish_site, opts.out, opts.base_url)
-            pending_marker(opts.out).unlink(missing_ok=True)
+        # Every writer works in a shadow of <out>; nothing is visible until the commit.
+        with publication.transaction(opts.out) as shadow:
+            staged = replace(opts, out=shadow)
+            todo = replace(staged, only=[s.name for s in specs if s.name not in skip])
+            if submit is None:
+                datasets = call("build", stages.build_datasets, sources, todo)
+                outcome.results = call("release", stages.release_all, sources, datasets, staged, outcome.inputs)
+            else:
+                outcome.results = stages.release_spread(staged, todo.only, outcome.inputs, submit)
+            outcome.results += [unchanged(shadow, name) for name in skip]
+            order = [s.name for s in specs]
+            outcome.results.sort(key=lambda r: order.index(r.dataset))
+            if stages.needs_site(shadow, outcome):
+                call("database", stages.write_database, shadow, specs)
+                call("site", stages.publish_site, shadow, opts.base_url)
+            guard = privacy.Guard(sources.con, list(sources.files))
+            call("commit", publication.commit, opts.out, shadow, guard)
+        for result in outcome.results:
+            if result.folder is not None:
+                result.folder = opts.out / result.dataset / result.folder.name
+        pending_marker(opts.out).unlink(missing_ok=True)  # left by runs of earlier versions
         if opts.remote:
             call("push", remote.push, opts.out, opts.remote)
         status = "published" if outcome.published else "unchanged"

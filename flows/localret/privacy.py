@@ -98,9 +98,11 @@ class Guard:
         self._any_pattern = "SELECT " + ", ".join(f"regexp_matches($1, {_sql_string(p)})" for p in PATTERNS.values())
         self._python_patterns = {kind: re.compile(p) for kind, p in PATTERNS.items()}
 
-    def scan(self, folder: Path) -> list[Hit]:
+    def scan(self, folder: Path, only=None) -> list[Hit]:
+        """Every file under folder, or only those listed (paths relative to folder)."""
         hits: list[Hit] = []
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        paths = sorted(p for p in folder.rglob("*") if p.is_file()) if only is None else [folder / rel for rel in sorted(only)]
+        for path in paths:
             rel = str(path.relative_to(folder))
             if path.suffix == ".csv":
                 hits += self._table(rel, f"read_csv({_sql_string(str(path))}, all_varchar=true, header=true)")
@@ -304,10 +306,10 @@ def _sheet_header(chunk: bytes) -> dict[str, str]:
     return header
 
 
-def check_folder(guard: Guard | None, folder: Path) -> None:
+def check_folder(guard: Guard | None, folder: Path, only=None) -> None:
     if guard is None:
         return
-    hits = guard.scan(folder)
+    hits = guard.scan(folder, only)
     if hits:
         lines = "; ".join(h.describe() for h in hits[:10])
         raise PrivacyLeak(f"possibles dades personals a punt de publicar-se (s'ha aturat la publicació) / "

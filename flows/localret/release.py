@@ -19,28 +19,18 @@ import duckdb
 from localret import changelog, diff, package, privacy
 from localret.build import BuiltDataset
 from localret.errors import PublishError
-from localret.fault import point
+from localret.fault import point, writer_points
 from localret.fsutil import atomic_write_text, fsync_file, fsync_tree, replace_dir
-from localret.outdir import pending_marker
+from localret import versions
 from localret.versions import ReleaseResult, read_versions
 
 
-def structure(s) -> dict:
-    """What a schema change means for users: names, order, types, formats, constraints, keys.
-    Titles, descriptions and examples are descriptive metadata (a PATCH at most)."""
-    return {
-        "fields": [{k: v for k, v in f.items() if k not in ("title", "description", "example")} for f in s.descriptor["fields"]],
-        "primaryKey": s.primary_key,
-        "foreignKeys": s.foreign_keys,
-    }
-
-
-def _sha(data) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+structure = versions.structure
+_sha = versions.content_sha
 
 
 def table_hashes(dataset: BuiltDataset, files) -> dict[str, str]:
-    return {r.spec.name: _sha([files[r.spec.name]["csv"].sha256, structure(r.spec.schema)]) for r in dataset.resources}
+    return {r.spec.name: versions.table_hash(files[r.spec.name]["csv"].sha256, r.spec.schema) for r in dataset.resources}
 
 
 def metadata_hash(dataset: BuiltDataset, illustrative: bool) -> str:
@@ -58,10 +48,13 @@ def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: 
     stage = staging / name
     if stage.exists():
         shutil.rmtree(stage)
-    files = package.write_tables(con, dataset, stage)
+    files = writer_points("release", package.write_tables)(con, dataset, stage)
     hashes = table_hashes(dataset, files)
     meta_hash = metadata_hash(dataset, illustrative)
     history = read_versions(out, name)
+    broken = versions.chain_problems(name, history)
+    if broken:
+        raise PublishError(f"{broken[0]}; comproveu-ho amb `localret verify` / check it with `localret verify`")
     last = history[-1] if history else None
     rows = {r.spec.name: r.rows for r in dataset.resources}
     if last and last["tables"] == hashes and last["metadata_hash"] == meta_hash:
@@ -80,7 +73,7 @@ def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: 
     (stage / "CHANGES.md").write_text(changelog.markdown(changes), encoding="utf-8")
     extra = []
     for writer in extra_writers:  # XLSX, README...: written before datapackage.json lists them
-        extra.extend(writer(con, dataset, stage, version=version, changes=changes, illustrative=illustrative,
+        extra.extend(writer_points("release", writer)(con, dataset, stage, version=version, changes=changes, illustrative=illustrative,
                             base_url=base_url))
     extra_files = [package.WrittenFile(p, *package.file_digest(stage / p)) for p in ["CHANGES.md", "changes.json", *extra]]
     dp = package.datapackage(dataset, files, version=version, created=created, inputs=inputs,
@@ -105,8 +98,8 @@ def commit(result: ReleaseResult) -> None:
     prepared and passed the privacy guard, so a run publishes all of its releases or none."""
     if result.staged is None:
         return
-    out, stage, versions = result.staged
-    publish_release(out, result.dataset, stage, result.version, versions)
+    out, stage, entries = result.staged
+    publish_release(out, result.dataset, stage, result.version, entries)
     result.staged = None
 
 
@@ -133,7 +126,7 @@ def structure_of(descriptor: dict) -> str:
     return _sha(structure(Schema("x", descriptor)))
 
 
-def publish_release(out: Path, name: str, stage: Path, version: str, versions: list[dict]) -> Path:
+def publish_release(out: Path, name: str, stage: Path, version: str, entries: list[dict]) -> Path:
     """Make the release visible all at once: the version folder by one rename, then latest/
     (a full copy, swapped in by renames), then versions.json (replaced atomically), which
     announces it. A crash between these steps leaves a complete but unannounced folder,
@@ -143,7 +136,6 @@ def publish_release(out: Path, name: str, stage: Path, version: str, versions: l
     target = home / version
     if target.exists():
         raise PublishError(f"{target}: la versió ja existeix i és immutable / the version already exists and is immutable")
-    pending_marker(out).touch()
     latest_stage = stage.parent / f"{name}.latest"
     if latest_stage.exists():
         shutil.rmtree(latest_stage)
@@ -155,7 +147,8 @@ def publish_release(out: Path, name: str, stage: Path, version: str, versions: l
     fsync_file(home)
     point()
     replace_dir(latest_stage, home / "latest")
-    atomic_write_text(home / "versions.json", json.dumps({"dataset": name, "versions": versions}, ensure_ascii=False, indent=2) + "\n")
+    atomic_write_text(home / "versions.json", json.dumps({"dataset": name, "versions": versions.chained(entries)},
+                                                        ensure_ascii=False, indent=2) + "\n")
     return target
 
 
@@ -170,15 +163,15 @@ def repair(out: Path) -> list[str]:
         for leftover in list(home.glob(".*.old-*")) + list(home.glob(".*.tmp-*")):
             shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
             done.append(f"{home.name}/{leftover.name}: restes d'una execució interrompuda / leftover removed")
-        versions = read_versions(out, home.name)
-        if not versions and not (home / "versions.json").exists():
+        listed_versions = read_versions(out, home.name)
+        if not listed_versions and not (home / "versions.json").exists():
             continue
-        listed = {v["version"] for v in versions}
+        listed = {v["version"] for v in listed_versions}
         for folder in sorted(p for p in home.iterdir() if p.is_dir() and p.name[:1].isdigit() and p.name not in listed):
             shutil.rmtree(folder)
             done.append(f"{home.name}/{folder.name}: versió mai anunciada, retirada / never announced, removed")
-        if versions:
-            newest = home / versions[-1]["version"]
+        if listed_versions:
+            newest = home / listed_versions[-1]["version"]
             latest = home / "latest"
             from localret.verify import compare_latest
 

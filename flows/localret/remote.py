@@ -62,8 +62,11 @@ def pull(url: str, mirror: Path) -> int:
 
 
 def _rank(rel: str) -> int:
-    """Upload order: release files, latest copies, versions.json, then everything else."""
+    """Upload order: release files, latest copies, versions.json, then everything else, and
+    the manifest of every file last (a reader who finds it finds everything it lists)."""
     parts = rel.split("/")
+    if rel == "manifest.json":
+        return 4
     if len(parts) >= 3 and parts[1][:1].isdigit():
         return 0
     if len(parts) >= 3 and parts[1] == "latest":

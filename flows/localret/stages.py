@@ -13,8 +13,9 @@ import duckdb
 
 from localret import build, extras, ingest, privacy, provenance, release, validate
 from localret.errors import PublishError
+from localret.fault import writer_points
 from localret.fsutil import atomic_write_bytes
-from localret.outdir import pending_marker, staging_root
+from localret.outdir import staging_root
 
 if TYPE_CHECKING:
     from localret.pipeline import Options, Outcome
@@ -113,6 +114,10 @@ def release_spread(opts: Options, names: list[str], inputs: list[dict], submit) 
 
 
 def write_database(out: Path, specs: list[build.DatasetSpec]) -> Path:
+    return writer_points("database", _write_database)(out, specs)
+
+
+def _write_database(out: Path, specs: list[build.DatasetSpec]) -> Path:
     """<out>/localret.duckdb: every table and summary of the latest releases, for querying."""
     target = out / "localret.duckdb"
     tmp = out.parent / f".{out.name}.staging-db-{target.name}"
@@ -144,14 +149,14 @@ def publish_site(out: Path, base_url: str) -> None:
     extras.load_defaults()
     try:
         for writer in extras.SITE_WRITERS:
-            writer(out, base_url)
+            writer_points("site", writer)(out, base_url)
     except OSError as exc:
         raise PublishError(f"{exc.filename or out}: no s'ha pogut escriure / could not write: {exc.strerror}") from None
 
 
 def needs_site(out: Path, outcome: "Outcome") -> bool:
-    """After a release, or when a crashed run released without rebuilding the site."""
-    return bool(outcome.published) or pending_marker(out).exists() or not (out / "index.html").exists()
+    """After a release, or when the site (or the manifest over it) is missing."""
+    return bool(outcome.published) or not (out / "index.html").exists() or not (out / "manifest.json").exists()
 
 
 def archive(sources: ingest.Sources, state: Path) -> list[dict]:

@@ -38,3 +38,58 @@ def unchanged(out: Path, name: str, summary: str = "omès: entrades sense canvis
     last = read_versions(out, name)[-1]
     return ReleaseResult(name, last["version"], last["version"], "none", last["rows"], summary,
                          folder=out / name / last["version"])
+
+
+# ---------- the chain of releases ----------
+# Each entry of versions.json carries the sha256 of the entry before it, so that an old
+# release rewritten consistently (files, datapackage.json and its entry) breaks the chain, and
+# `localret verify` says where. The manifest (publication.py) covers the newest entry.
+
+CHAIN_FIELD = "previous_sha256"
+
+
+def content_sha(data) -> str:
+    import hashlib
+
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def entry_hash(entry: dict) -> str:
+    return content_sha(entry)
+
+
+def chained(entries: list[dict]) -> list[dict]:
+    """The entries with the chain filled in where it is missing (releases of earlier versions
+    of this program); an entry that has it keeps it (`chain_problems` checks it)."""
+    out, previous = [], None
+    for entry in entries:
+        if CHAIN_FIELD not in entry:
+            entry = {**entry, CHAIN_FIELD: previous}
+        out.append(entry)
+        previous = entry_hash(entry)
+    return out
+
+
+def chain_problems(name: str, entries: list[dict]) -> list[str]:
+    problems, previous = [], None
+    for entry in entries:
+        if entry.get(CHAIN_FIELD, previous) != previous:
+            problems.append(f"{name}/versions.json: l'entrada {entry.get('version')} no encadena amb l'anterior "
+                            f"(modificada?) / entry {entry.get('version')} does not chain to the one before (altered?)")
+        previous = entry_hash(entry)
+    return problems
+
+
+def structure(schema) -> dict:
+    """What a schema change means for users: names, order, types, formats, constraints, keys.
+    Titles, descriptions and examples are descriptive metadata (a PATCH at most)."""
+    return {
+        "fields": [{k: v for k, v in f.items() if k not in ("title", "description", "example")} for f in schema.descriptor["fields"]],
+        "primaryKey": schema.primary_key,
+        "foreignKeys": schema.foreign_keys,
+    }
+
+
+def table_hash(csv_sha256: str, schema) -> str:
+    """A published table's identity: its canonical CSV's bytes and its structure."""
+    return content_sha([csv_sha256, structure(schema)])
