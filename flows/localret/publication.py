@@ -210,16 +210,36 @@ def _rank(rel: str) -> int:
 
 # ---------- the manifest ----------
 
-def write_manifest(shadow: Path) -> dict:
+def write_manifest(shadow: Path, out: Path | None = None) -> dict:
     """Every published file with its size and sha256, sorted: `localret verify` checks every
-    byte under <out> against it. Reproducible: no time in it."""
-    files = [{"path": rel, "bytes": st.st_size, "sha256": file_hash(shadow / rel)}
-             for rel, st in published_files(shadow).items() if rel != MANIFEST]
+    byte under <out> against it. Reproducible: no time in it. A file the run left alone (the
+    same inode as in <out>) keeps the line of <out>'s manifest: only new bytes are read."""
+    known: dict[str, dict] = {}
+    if out is not None:
+        try:
+            known = read_manifest(out)
+        except (OSError, ValueError, KeyError, TypeError):
+            known = {}  # none yet, or unreadable: read every file
+    files = []
+    for rel, st in published_files(shadow).items():
+        if rel == MANIFEST:
+            continue
+        line = known.get(rel)
+        if not (line and line.get("bytes") == st.st_size and _unchanged(shadow / rel, out / rel if out else None, st)):
+            line = {"path": rel, "bytes": st.st_size, "sha256": file_hash(shadow / rel)}
+        files.append({"path": rel, "bytes": line["bytes"], "sha256": line["sha256"]})
     manifest = {"generator": "localret", "files": files}
     data = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     if not (shadow / MANIFEST).is_file() or (shadow / MANIFEST).read_bytes() != data:
         atomic_write_bytes(shadow / MANIFEST, data)
     return manifest
+
+
+def _unchanged(path: Path, published: Path | None, st: os.stat_result) -> bool:
+    try:
+        return published is not None and _same(st, published.lstat())
+    except OSError:
+        return False
 
 
 def read_manifest(root: Path) -> dict[str, dict]:
@@ -235,18 +255,29 @@ def commit(out: Path, shadow: Path, guard=None) -> Plan:
     manifest is written; the journal marks the point after which the next run rolls forward."""
     from localret import privacy
 
-    write_manifest(shadow)
+    write_manifest(shadow, out)
     p = plan(out, shadow)
     if p.empty:
         discard(out)
         return p
     if guard is not None:
-        privacy.check_folder(guard, shadow, only=[f for f in p.changed_files(shadow) if f != MANIFEST])
+        privacy.check_folder(guard, shadow, only=_one_per_inode(shadow, [f for f in p.changed_files(shadow) if f != MANIFEST]))
     point("commit")
     atomic_write_bytes(journal_path(out), json.dumps({"shadow": str(shadow)}).encode())
     _apply(out, shadow)
     _finish(out, shadow)
     return p
+
+
+def _one_per_inode(root: Path, rels: list[str]) -> list[str]:
+    """latest/ and its release share inodes: the guard reads those bytes once."""
+    seen, keep = set(), []
+    for rel in rels:
+        st = (root / rel).lstat()
+        if (st.st_dev, st.st_ino) not in seen:
+            seen.add((st.st_dev, st.st_ino))
+            keep.append(rel)
+    return keep
 
 
 def _apply(out: Path, shadow: Path) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from localret import build, extras, ingest, privacy, provenance, release, validate
+from localret import build, extras, ingest, provenance, release, validate
 from localret.errors import PublishError
 from localret.fault import writer_points
 from localret.fsutil import atomic_write_bytes
@@ -77,15 +77,14 @@ def release_all(sources: ingest.Sources, datasets: list[build.BuiltDataset], opt
     extras.load_defaults()
     results = []
     with staged(opts) as stage:
-        guard = privacy.Guard(sources.con, list(sources.files))
         for dataset in datasets:
             results.append(release.release_dataset(
                 sources.con, dataset, opts.out, stage, inputs=inputs, illustrative=sources.illustrative,
                 register_meta=sources.register_meta, extra_writers=extras.RELEASE_WRITERS,
-                guard=guard, base_url=opts.base_url))
+                base_url=opts.base_url))
             if progress:
                 progress(dataset.name)
-        for result in results:  # all prepared and guarded: now visible, one after another
+        for result in results:  # all prepared: now into place (in the run's shadow of <out>)
             release.commit(result)
     return results
 
@@ -101,7 +100,7 @@ def prepare_dataset(opts: Options, name: str, inputs: list[dict]) -> release.Rel
     return release.release_dataset(
         sources.con, built[0], opts.out, staging_root(opts.out), inputs=inputs, illustrative=sources.illustrative,
         register_meta=sources.register_meta, extra_writers=extras.RELEASE_WRITERS,
-        guard=privacy.Guard(sources.con, list(sources.files)), base_url=opts.base_url)
+        base_url=opts.base_url)
 
 
 def release_spread(opts: Options, names: list[str], inputs: list[dict], submit) -> list[release.ReleaseResult]:
