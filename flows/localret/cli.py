@@ -73,7 +73,7 @@ def publish(
     if prefect:
         from localret.flow import run_publish_flow
 
-        log = logs_dir() / "prefect.log"
+        log = [logs_dir() / "prefect.log", _user_logs() / "prefect.log"]
         if dask and dask.startswith("local:"):
             outcome = run_publish_flow(opts, dask_workers=int(dask.split(":", 1)[1] or 2), log_file=log)
         else:

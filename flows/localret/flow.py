@@ -77,10 +77,11 @@ def publish_spread_flow(sources: str, out: str, state: str, as_of: str | None = 
 
 
 def run_publish_flow(opts: pipeline.Options, dask_address: str | None = None, dask_workers: int | None = None,
-                     log_file: Path | None = None) -> pipeline.Outcome:
+                     log_file: Path | list[Path] | None = None) -> pipeline.Outcome:
     """Run the flow; with a Dask scheduler address (or a worker count for a local cluster),
     each dataset is prepared on the Dask cluster through prefect-dask. With `log_file`,
-    Prefect's own console logging goes there instead of the terminal (the CLI's case)."""
+    Prefect's own console logging goes there instead of the terminal (the CLI's case; a list:
+    the first that can be written)."""
     args = (str(opts.sources), opts.remote or str(opts.out), str(opts.state), opts.as_of.isoformat(), opts.base_url, opts.wait)
     # The heartbeat thread costs ~1 s at the end of every run and only serves a live UI.
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), prefect_log_to(log_file):
@@ -101,15 +102,23 @@ def _is_console(handler: logging.Handler) -> bool:
 
 
 @contextlib.contextmanager
-def prefect_log_to(path: Path | None):
+def prefect_log_to(path: Path | list[Path] | None):
     """While the CLI runs a flow, Prefect's console logging (flow and task states, the
     traceback of a failed run, retries, server messages) goes to `path` at INFO level, so that
     the terminal shows exactly what `--no-prefect` shows. The handlers are put back after."""
-    if path is None:
+    if not path:
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=5 * 2**20, backupCount=3, encoding="utf-8")
+    handler = None
+    for candidate in ([path] if isinstance(path, Path) else path):  # the first folder that can be written
+        try:
+            candidate.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.handlers.RotatingFileHandler(candidate, maxBytes=5 * 2**20, backupCount=3, encoding="utf-8")
+            break
+        except OSError:
+            continue
+    if handler is None:
+        handler = logging.NullHandler()  # still nothing on the terminal: our own messages say what failed
     handler.setFormatter(logging.Formatter("%(asctime)s | %(levelname)-7s | %(name)s - %(message)s"))
     loggers = [logging.getLogger()] + [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
                                        if name.split(".")[0] in ("prefect", "uvicorn", "fastapi", "httpx", "distributed")]
