@@ -108,9 +108,9 @@ def changes(dataset: BuiltDataset, diffs: list[TableDiff], version: str, previou
 
 def markdown(ch: dict) -> str:
     title = {"ca": "Canvis", "es": "Cambios", "en": "Changes"}
-    lines = [f"# {md(ch['dataset'])} {md(ch['version'])} ({md(ch['date'])})", ""]
+    lines = [f"# {md(ch['dataset'])} {ch['version']} ({ch['date']})", ""]
     if ch["previous_version"]:
-        lines += [f"Respecte de / Respecto a / Compared with {md(ch['previous_version'])}.", ""]
+        lines += [f"Respecte de / Respecto a / Compared with {ch['previous_version']}.", ""]
     for lang in LANGS:
         lines += [f"## {title[lang]} ({lang})", ""]
         lines += [f"- {md(s[lang])}" for s in ch["sentences"]]

@@ -63,8 +63,9 @@ def base_url(value: str) -> str:
     if not sep or scheme.lower() not in ("http", "https"):
         raise _bad_url(value, "ha de ser una URL absoluta http:// o https://", "must be an absolute http:// or https:// URL")
     authority, _, path = rest.partition("/")
-    if "@" in authority:
-        raise _bad_url(value, "no pot incloure usuari o contrasenya", "cannot include a user name or password")
+    if "@" in authority:  # not shown back: it may hold a password
+        shown = value.replace(authority, "***@" + authority.rpartition("@")[2], 1)
+        raise _bad_url(shown, "no pot incloure usuari o contrasenya", "cannot include a user name or password")
     host, colon, port = authority.partition(":")
     host = host.lower()
     if not host:

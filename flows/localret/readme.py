@@ -86,7 +86,7 @@ def render(dataset: BuiltDataset, *, version: str, changes: dict, illustrative: 
     url = f"{base(base_url)}{dataset.name}/"
     date = changes.get("date") or (dataset.as_of.isoformat() if dataset.as_of else "")
     ref = dataset.as_of.isoformat() if dataset.as_of else date
-    lines = [f"# {md(dataset.spec.text('title'))} — {md(version)}", ""]
+    lines = [f"# {md(dataset.spec.text('title'))} — {version}", ""]
     lines += [" · ".join(f"[{T[lang]['lang']}](#{T[lang]['lang'].lower()})"
                          for lang in T), ""]
     for lang, t in T.items():
@@ -95,7 +95,7 @@ def render(dataset: BuiltDataset, *, version: str, changes: dict, illustrative: 
         if illustrative:
             lines += ["> " + t["illustrative"].format(mark=ILLUSTRATIVE_MARK[lang]), ""]
         lines += [f"### {t['what']}", "", md(dataset.spec.text("description", lang)), "",
-                  f"- {t['version']}: {md(version)}", f"- {t['date']}: {md(date)}", f"- {t['ref']}: {md(ref)}", "",
+                  f"- {t['version']}: {version}", f"- {t['date']}: {date}", f"- {t['ref']}: {ref}", "",
                   f"### {t['files']}", "", t["files_text"].format(xlsx=f"{dataset.name}.xlsx"), "",
                   f"### {t['tables']}", ""]
         if t["fields_note"]:
@@ -117,7 +117,7 @@ def render(dataset: BuiltDataset, *, version: str, changes: dict, illustrative: 
                 lines += [f"| `{f['name']}` | {_cell(f.get('type', 'string'))} | {_cell(f.get('title'))} |" for f in d["fields"]]
             lines.append("")
         lines += [f"### {t['licence']}", "", t["licence_text"].format(lic=LICENSE_ID, url=LICENSE_URL), "",
-                  t["cite"], "", "> " + citation(md(title), md(version), md(date), url, lang), "",
+                  t["cite"], "", "> " + citation(md(title), version, date, url, lang), "",
                   f"### {t['update']}", "", t["update_text"], "",
                   f"### {t['contact']}", "", t["contact_text"].format(pub=PUBLISHER, url=CONTACT_URL), "",
                   f"### {t['changes']}", ""]
