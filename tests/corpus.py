@@ -26,6 +26,11 @@ class Case:
     code: int
     says: list[str] = field(default_factory=list)
     slow: bool = False
+    args: list[str] = field(default_factory=list)  # extra `localret publish` options (--as-of, --base-url...)
+    env: dict[str, str] = field(default_factory=dict)  # extra environment; "{tmp}" is the case's folder
+    check: Callable[[Path], None] | None = None  # more to assert afterwards, given the case's folder (out = <tmp>/public)
+    # While this returns a reason, the case waits for a change made elsewhere (it is expected to fail).
+    pending: Callable[[], str | None] | None = None
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -70,7 +70,13 @@ def history(tmp_path_factory):
     base = read_membres(src)
     save(base, src)  # the same data, all as text cells: an .xlsx of our own, still 1.0.0
     steps["initial"] = publish()
-    steps["next-day"] = publish(AS_OF + dt.timedelta(days=1))
+    # A new day changes no member. Probed on a copy: the history goes on at AS_OF, and an
+    # --as-of before what an output already publishes is refused (localret.options).
+    probe = root / "next-day"
+    shutil.copytree(out, probe / "public")
+    shutil.copytree(state, probe / "state")
+    steps["next-day"] = pipeline.publish(pipeline.Options(src, probe / "public", probe / "state",
+                                                          AS_OF + dt.timedelta(days=1), project=project))
 
     municipis, _ = register.load_register()
     members = set(base.codi_ens.dropna().str.zfill(10))

@@ -8,6 +8,7 @@ from collections import defaultdict
 
 from localret.build import BuiltDataset
 from localret.diff import BUMP_NAMES, TableDiff
+from localret.mdtext import text as md
 
 LANGS = ("ca", "es", "en")
 GENERIC = {
@@ -107,11 +108,11 @@ def changes(dataset: BuiltDataset, diffs: list[TableDiff], version: str, previou
 
 def markdown(ch: dict) -> str:
     title = {"ca": "Canvis", "es": "Cambios", "en": "Changes"}
-    lines = [f"# {ch['dataset']} {ch['version']} ({ch['date']})", ""]
+    lines = [f"# {md(ch['dataset'])} {ch['version']} ({ch['date']})", ""]
     if ch["previous_version"]:
         lines += [f"Respecte de / Respecto a / Compared with {ch['previous_version']}.", ""]
     for lang in LANGS:
         lines += [f"## {title[lang]} ({lang})", ""]
-        lines += [f"- {s[lang]}" for s in ch["sentences"]]
+        lines += [f"- {md(s[lang])}" for s in ch["sentences"]]
         lines.append("")
     return "\n".join(lines)

@@ -21,46 +21,63 @@ from localret.errors import InvalidSources, LocalretError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Pipeline de dades obertes del Consorci Localret / Consorci Localret's open-data pipeline.")
-console = Console(stderr=False, highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _Console(Console):
+    """A closed stdout (`localret publish | head -1`, or `>&-`) is not an outcome: the rest of
+    the output is dropped and the run ends with its own exit code (rich would exit 1, which
+    reads as "invalid sources")."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        stream = sys.stderr if self.stderr else sys.stdout
+        try:  # later flushes (ours, Prefect's) then write nowhere instead of failing again
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
+console = _Console(stderr=False, highlight=False, soft_wrap=True)
+err = _Console(stderr=True, highlight=False, soft_wrap=True)
+DEFAULT_STATE = Path("var/localret")
+# The folders the running command was given, for the error log (never in --out or the cwd).
+_given: dict[str, object] = {}
 
 SourcesOpt = Annotated[Path, typer.Option("--sources", help="Carpeta de fonts / sources folder (default: the bundled sample)")]
 OutOpt = Annotated[str, typer.Option("--out", help="Carpeta publicada o URL d'emmagatzematge (s3://...) / published folder or object-storage URL")]
 StateOpt = Annotated[Path, typer.Option("--state", help="Arxiu privat d'entrades i registres d'execució / private archive of inputs and run records (never inside --out)")]
 
 
-def _as_of(value: Optional[str]) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"'{value}' no és una data AAAA-MM-DD / is not a YYYY-MM-DD date", param_hint="--as-of") from None
-
-
 @app.command()
 def publish(
     sources: SourcesOpt = paths.SAMPLE_SOURCES,
     out: OutOpt = str(paths.DEFAULT_OUT),
-    state: StateOpt = Path("var/localret"),
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Data de referència AAAA-MM-DD (default: today)")] = None,
-    base_url: Annotated[str, typer.Option("--base-url", help="URL base del lloc publicat / base URL of the published site")] = "https://dades.localret.cat/",
+    state: StateOpt = DEFAULT_STATE,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Data de referència AAAA-MM-DD, de 1997-01-01 a avui / reference date YYYY-MM-DD, 1997-01-01 to today (default: today)")] = None,
+    base_url: Annotated[str, typer.Option("--base-url", help="URL base http(s) absoluta del lloc publicat / absolute http(s) base URL of the published site")] = "https://dades.localret.cat/",
     prefect: Annotated[bool, typer.Option("--prefect/--no-prefect", help="Executa com a flux de Prefect / run as a Prefect flow")] = True,
     wait: Annotated[float, typer.Option("--wait", help="Segons d'espera si una altra execució publica / seconds to wait for another run")] = 0,
     dask: Annotated[Optional[str], typer.Option("--dask", help="Adreça d'un planificador Dask (tcp://...) o 'local:N' / Dask scheduler address or 'local:N' workers")] = None,
 ):
     """Valida les fonts i publica les dades / validate the sources and publish the datasets."""
+    from localret import options
     from localret.pipeline import make_options
 
-    opts = make_options(sources, out, state, _as_of(as_of).isoformat(), base_url, wait)
+    _given.update(state=state, out=out)
+    # Checked before any work, the same way the flow checks a deployment's parameters.
+    when, base_url = options.as_of(as_of), options.base_url(base_url)
+    opts = make_options(sources, out, state, when.isoformat(), base_url, wait)
     _check_paths(opts)
     if prefect:
         from localret.flow import run_publish_flow
 
+        log = [logs_dir() / "prefect.log", _user_logs() / "prefect.log"]
         if dask and dask.startswith("local:"):
-            outcome = run_publish_flow(opts, dask_workers=int(dask.split(":", 1)[1] or 2))
+            outcome = run_publish_flow(opts, dask_workers=int(dask.split(":", 1)[1] or 2), log_file=log)
         else:
-            outcome = run_publish_flow(opts, dask_address=dask)
+            outcome = run_publish_flow(opts, dask_address=dask, log_file=log)
     else:
         from localret.pipeline import publish as run
 
@@ -96,11 +113,15 @@ def serve(
     name: Annotated[str, typer.Option("--name", help="Nom del desplegament / deployment name")] = "nightly",
     sources: SourcesOpt = paths.SAMPLE_SOURCES,
     out: OutOpt = str(paths.DEFAULT_OUT),
-    state: StateOpt = Path("var/localret"),
+    state: StateOpt = DEFAULT_STATE,
     base_url: Annotated[str, typer.Option("--base-url")] = "https://dades.localret.cat/",
 ):
     """Serveix el flux de publicació com a desplegament de Prefect amb horari /
     serve the publish flow as a scheduled Prefect deployment (needs PREFECT_API_URL)."""
+    from localret import options
+
+    _given.update(state=state, out=out)
+    base_url = options.base_url(base_url)
     from localret.flow import serve_publish
 
     try:
@@ -125,6 +146,7 @@ def diff_cmd(
     """Què ha canviat entre dues versions publicades / what changed between two published versions."""
     import json
 
+    _given.update(out=out)
     from localret.rebuild import diff_versions
 
     _check_name(dataset, v1, v2)
@@ -150,6 +172,7 @@ def verify(out: OutOpt = paths.DEFAULT_OUT):
     from localret import remote
     from localret.verify import verify as run
 
+    _given.update(out=out)
     if remote.is_remote(out):
         with tempfile.TemporaryDirectory(prefix="localret-verify-") as tmp:
             problems, checked, notices = run(remote.fresh_copy(out, Path(tmp) / "public"))
@@ -170,12 +193,13 @@ def rebuild(
     dataset: Annotated[str, typer.Argument(help="Dataset, e.g. membres")],
     version: Annotated[str, typer.Argument(help="Versió / version, e.g. 1.2.0")],
     out: OutOpt = str(paths.DEFAULT_OUT),
-    state: StateOpt = Path("var/localret"),
+    state: StateOpt = DEFAULT_STATE,
 ):
     """Reconstrueix una versió des de les entrades arxivades i comprova que és idèntica /
     rebuild a release from its archived inputs and show it is byte-identical."""
     from localret.rebuild import rebuild as run
 
+    _given.update(state=state, out=out)
     _check_name(dataset, version)
     with console.status("Reconstruint / rebuilding..."):
         problems = run(Path(out), state, dataset, version)
@@ -244,9 +268,64 @@ def _print_summary(opts, outcome) -> None:
     console.print(f"On mirar / where to look: {where}/index.html  ·  {where}/<dataset>/latest/", markup=False)
 
 
+def logs_dir() -> Path:
+    """Where this command's logs go: `<state>/logs` (its --state, else the default state
+    folder), unless that falls inside --out: then the user's own state folder. Never --out,
+    never the working directory itself."""
+    logs = Path(_given.get("state") or DEFAULT_STATE).resolve() / "logs"
+    out = str(_given.get("out") or "")
+    outside = [Path(out).resolve()] if out and "://" not in out else []
+    cwd = Path.cwd()
+    if "state" not in _given and ((cwd / "catalog.rdf").exists() or any(cwd.glob("*/versions.json"))):
+        outside.append(cwd)  # the default state would fall inside a published folder
+    if any(logs == o or logs.is_relative_to(o) for o in outside) or logs == Path.cwd():
+        return _user_logs()
+    return logs
+
+
+def _user_logs() -> Path:
+    home = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(home) / "localret" / "logs"
+
+
+def _write_error_log(text: str) -> Path | None:
+    name = f"error-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
+    for folder in (logs_dir, _user_logs):
+        try:
+            path = folder() / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    return None
+
+
+def _standard_streams() -> None:
+    """A closed stdin/stdout/stderr (`localret publish >&-`) would let the next file opened
+    take its number, and stray writes would land in it: point it at /dev/null instead."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+
+
+def _flush(stream) -> None:
+    try:
+        if stream is not None:
+            stream.flush()
+    except (OSError, ValueError):  # a reader that went away: nothing left to tell it
+        pass
+
+
 def main() -> None:
     # DuckDB's bindings report harmless "leaks" when the interpreter tears down objects that
     # Prefect still holds; leave at once, after flushing, so operators see only our output.
+    _standard_streams()
     try:
         _main()
     except SystemExit as exc:
@@ -254,8 +333,8 @@ def main() -> None:
     else:
         code = 0
     atexit._run_exitfuncs()  # stops Prefect's ephemeral server, flushes its logs
-    sys.stdout.flush()
-    sys.stderr.flush()
+    _flush(sys.stdout)
+    _flush(sys.stderr)
     os._exit(code)
 
 
@@ -282,7 +361,7 @@ def _main() -> None:
         if isinstance(exc, ClickException):
             exc.show()
             sys.exit(exc.exit_code)
-        log = Path("localret-error.log")
-        log.write_text(traceback.format_exc(), encoding="utf-8")
-        err.print(f"ERROR inesperat / unexpected error: {type(exc).__name__}: {str(exc)[:300]} (detall / details: {log.resolve()})", markup=False)
+        log = _write_error_log(traceback.format_exc())
+        where = f"detall / details: {log}" if log else "no s'ha pogut desar el detall / the details could not be saved"
+        err.print(f"ERROR inesperat / unexpected error: {type(exc).__name__}: {str(exc)[:300]} ({where})", markup=False)
         sys.exit(70)

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from localret import freshness, incremental, paths, provenance, remote
+from localret import freshness, incremental, options, paths, provenance, remote
 from localret.errors import InvalidSources
 from localret.outdir import exclusive, pending_marker
 from localret.validate.report import Report
@@ -63,6 +63,7 @@ def publish(opts: Options, call=plain_call, submit=None) -> Outcome:
     stage: directly here, as a Prefect task in flow.py; the order stays in this one place.
     With `submit(fn, *args) -> future`, each dataset's work is spread (flow.py: Dask)."""
     with exclusive(opts.out, opts.wait):
+        options.published_reference_date(opts.out, opts.as_of)
         key = call("freshness", freshness.run_key, opts)
         record = freshness.up_to_date(opts, key)
         if record is not None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from localret.build import BuiltDataset
 from localret.extras import release_writer
+from localret.mdtext import text as md
 from localret.site.published import (CONTACT_URL, DEFAULT_BASE_URL, ILLUSTRATIVE_MARK, LICENSE_ID, LICENSE_URL,
                                      PUBLISHER, base, citation)
 
@@ -77,23 +78,23 @@ T = {
 
 
 def _cell(text) -> str:
-    """Markdown table cell: one line, pipes escaped."""
-    return " ".join(str(text or "").split()).replace("|", "\\|")
+    """Markdown table cell: one line of literal text (pipes escaped with the rest)."""
+    return md(text or "")
 
 
 def render(dataset: BuiltDataset, *, version: str, changes: dict, illustrative: bool, base_url: str) -> str:
     url = f"{base(base_url)}{dataset.name}/"
     date = changes.get("date") or (dataset.as_of.isoformat() if dataset.as_of else "")
     ref = dataset.as_of.isoformat() if dataset.as_of else date
-    lines = [f"# {dataset.spec.text('title')} — {version}", ""]
+    lines = [f"# {md(dataset.spec.text('title'))} — {version}", ""]
     lines += [" · ".join(f"[{T[lang]['lang']}](#{T[lang]['lang'].lower()})"
                          for lang in T), ""]
     for lang, t in T.items():
         title = dataset.spec.text("title", lang)
-        lines += [f"## {t['lang']}", "", f"### {title}", ""]
+        lines += [f"## {t['lang']}", "", f"### {md(title)}", ""]
         if illustrative:
             lines += ["> " + t["illustrative"].format(mark=ILLUSTRATIVE_MARK[lang]), ""]
-        lines += [f"### {t['what']}", "", dataset.spec.text("description", lang), "",
+        lines += [f"### {t['what']}", "", md(dataset.spec.text("description", lang)), "",
                   f"- {t['version']}: {version}", f"- {t['date']}: {date}", f"- {t['ref']}: {ref}", "",
                   f"### {t['files']}", "", t["files_text"].format(xlsx=f"{dataset.name}.xlsx"), "",
                   f"### {t['tables']}", ""]
@@ -109,14 +110,14 @@ def render(dataset: BuiltDataset, *, version: str, changes: dict, illustrative: 
                 lines += [f"{t['pk']}: " + ", ".join(f"`{k}`" for k in pk), ""]
             if lang == "ca":
                 lines += [f"| {t['field']} | {t['title']} | {t['type']} | {t['description']} |", "|---|---|---|---|"]
-                lines += [f"| `{f['name']}` | {_cell(f.get('title'))} | {f.get('type', 'string')} | {_cell(f.get('description'))} |"
+                lines += [f"| `{f['name']}` | {_cell(f.get('title'))} | {_cell(f.get('type', 'string'))} | {_cell(f.get('description'))} |"
                           for f in d["fields"]]
             else:
                 lines += [f"| {t['field']} | {t['type']} | {t['title']} |", "|---|---|---|"]
-                lines += [f"| `{f['name']}` | {f.get('type', 'string')} | {_cell(f.get('title'))} |" for f in d["fields"]]
+                lines += [f"| `{f['name']}` | {_cell(f.get('type', 'string'))} | {_cell(f.get('title'))} |" for f in d["fields"]]
             lines.append("")
         lines += [f"### {t['licence']}", "", t["licence_text"].format(lic=LICENSE_ID, url=LICENSE_URL), "",
-                  t["cite"], "", "> " + citation(title, version, date, url, lang), "",
+                  t["cite"], "", "> " + citation(md(title), version, date, url, lang), "",
                   f"### {t['update']}", "", t["update_text"], "",
                   f"### {t['contact']}", "", t["contact_text"].format(pub=PUBLISHER, url=CONTACT_URL), "",
                   f"### {t['changes']}", ""]
