@@ -302,7 +302,8 @@ CASES = [
          "dades-personals", "objecte", value=None, check=not_personal),
     Case("formula-titol", "convenis", setter("titol", "=HYPERLINK(\"http://x\")"), "possible-formula", "titol"),
     Case("formula-plus", "convenis", setter("titol", "+34 conveni"), "possible-formula", "titol"),
-    Case("formula-after-a-tab", "convenis", setter("titol", "\t=HYPERLINK(\"http://x\")"), "possible-formula", "titol"),
+    # the tab is also a control character in a field that is not free text (caracter-control)
+    Case("formula-after-a-tab", "convenis", setter("titol", "\t=HYPERLINK(\"http://x\")"), "possible-formula", "titol", others=1),
     # --- convenis_parts ---------------------------------------------------------------------------------------
     Case("parts-duplicate-key", "convenis_parts", duplicate_row(), "clau-duplicada", "conveni_id,nom,rol"),
     Case("parts-unknown-conveni", "convenis_parts", setter("conveni_id", "C-1999-001"), "referencia-inexistent", "conveni_id"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from localret.validate.rules import ERROR, WARNING, FieldRule, field_rule, fixed
-from localret.validate.sqltypes import quote, typed
+from localret.validate.sqltypes import DATETIME, quote, typed
 
 TYPE_NAMES = {
     "date": ("una data (dd/mm/aaaa o AAAA-MM-DD)", "a date (dd/mm/yyyy or YYYY-MM-DD)"),
@@ -34,7 +34,9 @@ type_rule = field_rule(FieldRule(
     severity=ERROR,
     message=lambda f: (f"el valor no és {TYPE_NAMES[f.type][0]}", f"the value is not {TYPE_NAMES[f.type][1]}"),
     applies=lambda f: f.type in TYPE_NAMES,
-    predicate=lambda f, ctx: f"{_raw(f, ctx)} IS NOT NULL AND ({typed(f, f.name, ctx.decimal_comma)}) IS NULL",
+    # A date with a time of day is sanity_rules.datetime_rule's: one finding, the precise one.
+    predicate=lambda f, ctx: f"{_raw(f, ctx)} IS NOT NULL AND ({typed(f, f.name, ctx.decimal_comma)}) IS NULL" + (
+        f" AND NOT regexp_full_match({_raw(f, ctx)}, {quote(DATETIME.format())})" if f.type == "date" else ""),
 ))
 
 required_rule = field_rule(FieldRule(
