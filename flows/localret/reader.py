@@ -437,7 +437,11 @@ class CsvScan:
         limit = csv.field_size_limit()
         csv.field_size_limit(MAX_LINE_BYTES)  # what DuckDB reads, Python reads (the default is 128 KiB)
         try:
-            with self.path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+            with self.path.open("rb") as fh:
+                ending = _first_line_bytes(fh)
+            # Lines end at LF (a lone CR inside quotes is part of a value), or at CR in a CR-only file.
+            newline = "" if ending.endswith(b"\r") and not ending.endswith(b"\r\n") else "\n"
+            with self.path.open("r", encoding="utf-8-sig", errors="replace", newline=newline) as fh:
                 try:
                     _check_records(self.original, csv.reader(fh, delimiter=self.delimiter, strict=True), len(self.columns), 0)
                 except SourceError as located:
@@ -571,6 +575,9 @@ def _check_records(path: Path, reader, width: int, offset: int) -> None:
             raise SourceError(path.name, number + 1, None, f"un camp d'aquesta fila supera el límit de {MAX_FIELD_BYTES // 2**20} MiB per "
                               f"cel·la (la fila fa més de {MAX_LINE_BYTES // 2**20} MiB) / a field of this row is over the "
                               f"{MAX_FIELD_BYTES // 2**20} MiB limit per cell (the row is over {MAX_LINE_BYTES // 2**20} MiB)") from None
+        if "new-line character seen in unquoted field" in str(exc):
+            raise SourceError(path.name, number + 1, None, "la fila té un salt de línia (CR) enmig d'un valor sense cometes / "
+                              "the row has a line break (CR) inside a value without quotes") from None
         raise SourceError(path.name, number + 1, None, f"fila mal formada (cometes) / malformed row (quotes): {exc}") from None
 
 
@@ -755,7 +762,7 @@ class _Xlsx:
 
         def end(tag):
             if tag == "si":
-                strings.append(_TooBig(state["size"]) if state["size"] > MAX_FIELD_BYTES else "".join(state["parts"]))
+                strings.append(_TooBig(state["size"]) if state["size"] > MAX_FIELD_BYTES else _unescape("".join(state["parts"])))
             elif tag == "rPh":
                 state["skip"] -= 1
             elif tag == "t":
@@ -768,6 +775,15 @@ class _Xlsx:
                     state["parts"].append(data)
         self.parse(name, start, end, text)
         return strings
+
+
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(text: str) -> str:
+    """OOXML writes characters that XML cannot hold (control characters) as _xHHHH_, and a
+    literal "_x" as _x005F_x: read them back, so that the rules see what the cell holds."""
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
 def _join(folder: str, target: str) -> str:
@@ -906,7 +922,7 @@ def _read_sheet(book: _Xlsx) -> Table:
             elif kind == "e":
                 value = raw.strip() or "#N/A"  # an error value: judged by the rule valor-error-excel
             elif kind in ("str", "inlineStr"):
-                value = raw
+                value = _unescape(raw)
             elif kind == "d":
                 value = raw.strip().removesuffix("Z")
                 value = value[:10] if value.endswith("T00:00:00") else value

@@ -15,6 +15,7 @@ be true. Registered like the other field rules; every predicate reads the raw te
 from __future__ import annotations
 
 from localret.reader import MAX_FIELD_BYTES
+from localret.validate.field_rules import ERROR_VALUES
 from localret.validate.rules import ERROR, WARNING, FieldRule, field_rule, fixed
 from localret.validate.sqltypes import DATETIME, quote, typed
 
@@ -83,8 +84,6 @@ future_date_rule = field_rule(FieldRule(
                               f"AND year({typed(f, f.name, ctx.decimal_comma)}) <= {LAST_YEAR}"),
 ))
 
-# Excel's error values, as an XLSX error cell is read and as a CSV export writes them.
-ERROR_VALUES = r"#(NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETTING_DATA|SPILL!|CALC!)"
 
 error_value_rule = field_rule(FieldRule(
     code="valor-error-excel",
