@@ -786,6 +786,71 @@ def _unescape(text: str) -> str:
     return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
+_MAIN_NS = ("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}", "{http://purl.oclc.org/ooxml/spreadsheetml/main}", "")
+_LOCAL = {f"{ns}{tag}": tag for ns in _MAIN_NS for tag in ("v", "f", "is", "t", "r", "rPh", "c")}
+_CELL_TAGS = {f"{ns}c" for ns in _MAIN_NS}
+
+
+def _inline_text(elem) -> str:
+    """An inline string's text: its <t>, or the <t> of each rich-text run (<r>); a phonetic
+    guide (<rPh>) is not part of it."""
+    parts = []
+    for piece in elem:
+        tag = piece.tag.rpartition("}")[2]
+        if tag == "t":
+            parts.append(piece.text or "")
+        elif tag == "r":
+            parts.extend(t.text or "" for t in piece if t.tag.rpartition("}")[2] == "t")
+    return "".join(parts)
+
+
+HUGE_XML_RUN = 4 * 1024 * 1024  # bytes without markup: far more than any cell under the limit
+
+
+class _HugeText(Exception):
+    pass
+
+
+class _CountingReader:
+    """A sheet's XML as lxml reads it: inflated bytes counted against the workbook's limit, and
+    a stretch of text longer than HUGE_XML_RUN stopped before any parser holds it (where it
+    stands is kept: the row and column of the last cell opened before it)."""
+
+    _CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)([0-9]+)"')
+
+    def __init__(self, book: _Xlsx, part: str):
+        self.book, self.fh = book, book.zf.open(part)
+        self.run = 0  # bytes since the last '<'
+        self.tail = b""
+        self.huge: tuple[int, int | None] | None = None
+
+    def read(self, n: int = -1) -> bytes:
+        if self.huge is not None:
+            return b""
+        chunk = self.fh.read(XLSX_CHUNK if n is None or n < 0 else min(n, XLSX_CHUNK))
+        self.book.inflated += len(chunk)
+        if self.book.inflated > MAX_XLSX_UNCOMPRESSED:
+            raise self.book.refuse(None, None, f"el llibre descomprimit ocupa més de {MAX_XLSX_UNCOMPRESSED // 2**20} MiB; massa gran o "
+                                   f"maliciós / the workbook inflates to more than {MAX_XLSX_UNCOMPRESSED // 2**20} MiB: too large or hostile")
+        last = chunk.rfind(b"<")
+        first = chunk.find(b"<")
+        if last < 0:
+            self.run += len(chunk)
+        else:
+            longest = max(self.run + first, len(chunk) - last - 1)
+            self.run = len(chunk) - last - 1
+            if longest > HUGE_XML_RUN:
+                self.run = longest
+        if self.run > HUGE_XML_RUN:
+            hits = list(self._CELL.finditer(self.tail + (chunk if last >= 0 else b"")))
+            where = (int(hits[-1].group(2)), _col_index(hits[-1].group(1).decode())) if hits else (None, None)
+            self.huge = where
+            return b"<"  # not well-formed: lxml stops, and read_rows says why
+        if last >= 0:
+            self.tail = chunk[max(0, last - 4096):]
+        return chunk
+
+
 def _join(folder: str, target: str) -> str:
     parts = folder.split("/") if folder else []
     for piece in target.split("/"):
@@ -871,105 +936,137 @@ def _read_sheet(book: _Xlsx) -> Table:
     dates = book.date_styles()
     strings = book.shared_strings()
 
-    rows: list[tuple[int, dict[int, object]]] = []  # (row number, {column: text}) of non-empty rows
+    rows: list[tuple[int, dict[int, object]]] = []  # (row number, {column: text}) of the first rows
     merges: list[str] = []
-    cell = {"ref": None, "type": None, "style": None, "parts": [], "size": 0, "in": False, "formula": False}
-    current: dict[int, object] = {}
-    state = {"row": 0, "next_row": 1, "col": -1, "skip": 0}
+    cache: dict[tuple[str, bool], str] = {}  # numbers and dates repeat: one text object each
 
-    def start(tag, attrs):
-        if tag == "row":
-            r = attrs.get("r")
-            state["row"] = int(r) if r and r.isdigit() else state["next_row"]
-            state["next_row"] = state["row"] + 1
-            state["col"] = -1
-            current.clear()
-        elif tag == "c":
-            ref = attrs.get("r")
-            state["col"] = _col_index(ref) if ref else state["col"] + 1
-            cell.update(type=attrs.get("t", "n"), style=attrs.get("s"), parts=[], size=0, formula=False)
-        elif tag in ("v", "t") and not state["skip"]:
-            cell["in"] = True
-        elif tag == "rPh":
-            state["skip"] += 1
-        elif tag == "f":
-            cell["formula"] = True
-        elif tag == "mergeCell" and "ref" in attrs:
-            merges.append(attrs["ref"])
-
-    def end(tag):
-        if tag in ("v", "t"):
-            cell["in"] = False
-        elif tag == "rPh":
-            state["skip"] -= 1
-        elif tag == "c":
-            row = state["row"]
-            if cell["formula"]:
+    def cell_value(c, row: int, col: int):
+        kind = c.get("t", "n")
+        raw, inline = None, None
+        for child in c:
+            tag = child.tag
+            tag = _LOCAL.get(tag) or tag.rpartition("}")[2]
+            if tag == "v":
+                raw = child.text or ""
+            elif tag == "f":
                 raise book.refuse(row, None, "el full conté fórmules; exporteu-lo amb valors / the sheet contains formulas: "
                                   "export it with values only")
-            if cell["size"] > MAX_FIELD_BYTES:
-                current[state["col"]] = _TooBig(cell["size"])
-                return
-            raw = "".join(cell["parts"])
-            kind = cell["type"]
-            if kind == "s":
-                value = strings[int(raw)] if raw.strip().isdigit() and int(raw) < len(strings) else None
-                if value is None and raw.strip():
-                    raise book.refuse(row, None, f"la cel·la {_a1(row - 1, state['col'])} remet a un text compartit que no existeix / "
-                                      f"cell {_a1(row - 1, state['col'])} refers to a shared string that does not exist")
-            elif kind == "b":
-                value = {"1": "true", "0": "false"}.get(raw.strip(), raw)
-            elif kind == "e":
-                value = raw.strip() or "#N/A"  # an error value: judged by the rule valor-error-excel
-            elif kind in ("str", "inlineStr"):
-                value = _unescape(raw)
-            elif kind == "d":
-                value = raw.strip().removesuffix("Z")
-                value = value[:10] if value.endswith("T00:00:00") else value
-            else:
-                raw = raw.strip()
-                value = None
-                if raw and cell["style"] is not None and cell["style"].isdigit() and int(cell["style"]) in dates:
-                    try:
-                        value = _serial_date(float(raw), date1904)
-                    except ValueError:
-                        value = None
-                if value is None:
-                    value = _number_text(raw) if raw else None
-            if value is not None and value != "":
-                current[state["col"]] = value
-        elif tag == "row":
-            if current:
-                rows.append((state["row"], dict(current)))
-            current.clear()
+            elif tag == "is":
+                inline = _inline_text(child)
+        if kind == "inlineStr":
+            raw = inline if inline is not None else raw
+        if raw is None or raw == "":
+            return None
+        if len(raw) > MAX_FIELD_BYTES:
+            return _TooBig(len(raw))
+        if kind == "s":
+            key = raw.strip()
+            if not key.isdigit() or int(key) >= len(strings):
+                raise book.refuse(row, None, f"la cel·la {_a1(row - 1, col)} remet a un text compartit que no existeix / "
+                                  f"cell {_a1(row - 1, col)} refers to a shared string that does not exist")
+            return strings[int(key)]
+        if kind == "b":
+            return {"1": "true", "0": "false"}.get(raw.strip(), raw)
+        if kind == "e":
+            return raw.strip() or "#N/A"  # an error value: judged by the rule valor-error-excel
+        if kind in ("str", "inlineStr"):
+            return _unescape(raw)
+        if kind == "d":
+            value = raw.strip().removesuffix("Z")
+            return value[:10] if value.endswith("T00:00:00") else value
+        style = c.get("s")
+        is_date = style is not None and style.isdigit() and int(style) in dates
+        key = (raw, is_date)
+        value = cache.get(key)
+        if value is None:
+            text = raw.strip()
+            value = None
+            if is_date:
+                try:
+                    value = _serial_date(float(text), date1904)
+                except ValueError:
+                    value = None
+            value = value or _number_text(text)
+            if len(cache) < 100_000:
+                cache[key] = value
+        return value
 
-    def text(data):
-        if cell["in"]:
-            cell["size"] += len(data)
-            if cell["size"] <= MAX_FIELD_BYTES:
-                cell["parts"].append(data)
+    def read_rows() -> None:
+        """lxml hands over one <row> at a time (the filter runs in C), and each is dropped
+        once read; a text node bigger than lxml's safe limit is an error of the workbook."""
+        from lxml import etree
 
-    book.parse(part, start, end, text)
-    if merges:
-        first = merges[0].split(":")
-        r0 = int(re.sub(r"[A-Z$]", "", first[0]) or 1)
-        raise book.refuse(r0, None, f"cel·les combinades ({merges[0]}): només la primera conserva el valor; "
-                          "descombineu-les / merged cells: only the first keeps the value; unmerge them")
-    if not rows:
-        raise book.refuse(None, None, "el full és buit / the sheet is empty")
-    head_row, head = rows[0]
-    _check_title_rows(book, rows, head_row, head)
-    width = max(head) + 1
-    header = [head.get(i) for i in range(width)]
-    for i, v in enumerate(header):
-        if isinstance(v, _TooBig):
-            raise book.refuse(1, None, f"el nom de la columna {i + 1} és massa llarg / the name of column {i + 1} is too long")
-    header = ["" if v is None else str(v) for v in header]
-    columns = _header_names(path, header, notes)
-    body: dict[str, list] = {"_row": []}
-    for c in columns:
-        body[c] = []
-    for number, values in rows[1:]:
+        next_row = 1
+        columns_of: dict[str, int] = {}
+        stream = _CountingReader(book, part)
+        try:
+            for _, elem in etree.iterparse(stream, events=("end",), tag=("{*}row", "{*}mergeCell"), huge_tree=False,
+                                           resolve_entities=False, no_network=True, remove_comments=True):
+                if elem.tag.rpartition("}")[2] == "mergeCell":
+                    if elem.get("ref"):
+                        merges.append(elem.get("ref"))
+                    continue
+                r = elem.get("r")
+                number = int(r) if r and r.isdigit() else next_row
+                next_row = number + 1
+                values: dict[int, object] = {}
+                col = -1
+                for c in elem:
+                    if c.tag not in _CELL_TAGS and c.tag.rpartition("}")[2] != "c":
+                        continue
+                    ref = c.get("r")
+                    if ref:
+                        letters = ref.rstrip("0123456789")
+                        col = columns_of.get(letters)
+                        if col is None:
+                            col = columns_of[letters] = _col_index(letters)
+                    else:
+                        col += 1
+                    value = cell_value(c, number, col)
+                    if value is not None and value != "":
+                        values[col] = value
+                elem.clear()
+                while elem.getprevious() is not None:
+                    del elem.getparent()[0]
+                if values:
+                    if body is None:
+                        rows.append((number, values))
+                        if len(rows) >= TITLE_SEARCH_ROWS:
+                            settle()
+                    else:
+                        add(number, values)
+        except etree.XMLSyntaxError as exc:
+            if stream.huge is not None:
+                row, col = stream.huge
+                field = columns[col] if body is not None and col is not None and col < len(columns) else None
+                raise book.refuse(row, field, f"una cel·la té un text de més de {HUGE_XML_RUN // 2**20} MiB, més que el límit d'"
+                                  f"{MAX_FIELD_BYTES // 2**20} MiB per cel·la / a cell holds a text over {HUGE_XML_RUN // 2**20} MiB, "
+                                  f"over the {MAX_FIELD_BYTES // 2**20} MiB limit per cell") from None
+            raise book.refuse(None, None, f"llibre Excel il·legible ({part}) / unreadable Excel workbook: {str(exc)[:200]}") from None
+
+    # The first rows are kept until the header is settled (a title above it is looked for among
+    # them); every later row goes straight into its columns: no row is held twice.
+    body: dict[str, list] | None = None
+    columns: list[str] = []
+
+    def settle() -> None:
+        nonlocal body, columns
+        if not rows:
+            raise book.refuse(None, None, "el full és buit / the sheet is empty")
+        head_row, head = rows[0]
+        _check_title_rows(book, rows, head_row, head)
+        header = [head.get(i) for i in range(max(head) + 1)]
+        for i, v in enumerate(header):
+            if isinstance(v, _TooBig):
+                raise book.refuse(1, None, f"el nom de la columna {i + 1} és massa llarg / the name of column {i + 1} is too long")
+        columns = _header_names(path, ["" if v is None else str(v) for v in header], notes)
+        body = {"_row": [], **{c: [] for c in columns}}
+        for number, values in rows[1:]:
+            add(number, values)
+        rows.clear()
+
+    def add(number: int, values: dict) -> None:
+        width = len(columns)
         beyond = [c for c in values if c >= width]
         if beyond:
             extra = values[min(beyond)]
@@ -982,7 +1079,17 @@ def _read_sheet(book: _Xlsx) -> Table:
                 raise book.refuse(number, c, f"el camp té {v.length} caràcters, més que el límit d'{MAX_FIELD_BYTES // 2**20} MiB per "
                                   f"cel·la / the field holds {v.length} characters, over the {MAX_FIELD_BYTES // 2**20} MiB limit per cell")
             body[c].append(v)
+
+    read_rows()
+    if merges:
+        first = merges[0].split(":")
+        r0 = int(re.sub(r"[A-Z$]", "", first[0]) or 1)
+        raise book.refuse(r0, None, f"cel·les combinades ({merges[0]}): només la primera conserva el valor; "
+                          "descombineu-les / merged cells: only the first keeps the value; unmerge them")
+    if body is None:
+        settle()
     frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in body.items()})
+    body.clear()
     return Table(path, frame, columns, "xlsx", notes=notes)
 
 
