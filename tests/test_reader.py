@@ -429,3 +429,170 @@ def test_duckdb_spills_into_a_private_folder_of_its_own(sample_dir, tmp_path, mo
     del src
     gc.collect()
     assert not os.path.exists(folder)  # gone with its connection, not only at exit
+
+
+# --- input sanity (issue 11) -------------------------------------------------------------------
+def test_utf8_with_one_windows_1252_byte_is_refused_with_its_line_and_byte(tmp_path):
+    """Never re-decoded: the file is UTF-8 (accents on line 2), one byte on line 4 is not."""
+    raw = csv_text().encode("utf-8")
+    lines = raw.split(b"\n")
+    lines[3] = lines[3].replace(b"Abella", b"Ab\xe9lla")
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"\n".join(lines))
+    err = refused(path)
+    offset = b"\n".join(lines).index(b"\xe9")
+    assert err.row == 4 and f"byte {offset}" in err.reason and "0xE9" in err.reason and "line 2" in err.reason
+
+
+def test_windows_1252_without_any_utf8_sequence_is_read(tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_bytes(csv_text(delimiter=";", newline="\r\n").encode("cp1252"))
+    table = read_table(path)
+    assert values(table) == EXPECTED and table.encoding == "windows-1252"
+
+
+def test_windows_1252_holding_a_utf8_sequence_is_refused(tmp_path):
+    rows = [r[:] for r in ROWS]
+    rows[2][1] = "Ajuntament d’Abella"
+    raw = csv_text(rows, delimiter=";").encode("cp1252") + "Sant Martí;x;x;x;x\n".encode("utf-8")
+    path = tmp_path / "w.csv"
+    path.write_bytes(raw)
+    err = refused(path)  # the first byte that is not UTF-8 is the à of line 2 (Sant Adrià)
+    assert err.row == 2 and "line 5" in err.reason and "not re-decoded" in err.reason
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_cr_only_line_endings_are_read(tmp_path, encoding):
+    path = tmp_path / "mac.csv"
+    path.write_bytes(csv_text(newline="\r").encode(encoding))
+    table = read_table(path)
+    assert values(table) == EXPECTED and list(table.frame["_row"]) == [2, 3, 4]
+
+
+def test_a_quoted_cr_is_part_of_the_value(tmp_path):
+    path = tmp_path / "cr.csv"
+    path.write_bytes(csv_text().replace("col·laboració", '"col·la\rboració"').encode("utf-8"))
+    table = read_table(path)
+    assert table.frame.iloc[2]["nota"] == "col·la\rboració"
+
+
+def test_a_record_over_the_line_limit_is_refused_with_its_row(tmp_path):
+    from localret.reader import MAX_LINE_BYTES
+
+    rows = [r[:] for r in ROWS]
+    rows[1][1] = "x" * (MAX_LINE_BYTES + 10)
+    path = tmp_path / "long.csv"
+    path.write_text(csv_text(rows), encoding="utf-8")
+    err = refused(path)
+    assert err.row == 3 and "1 MiB" in err.reason
+
+
+def test_header_names_lose_invisible_characters_with_a_note(tmp_path):
+    path = tmp_path / "h.csv"
+    text = csv_text().replace("nom,", "nom\u200b\u00a0,", 1).replace("nota", "\ufeffnota")
+    path.write_text(text, encoding="utf-8-sig")
+    table = read_table(path)
+    assert table.columns == HEADER and values(table) == EXPECTED
+    assert len([n for n in table.notes if "invisible" in n]) == 2
+
+
+def test_a_control_character_in_a_header_is_refused_naming_the_column(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text(csv_text().replace("data", "da\u202eta", 1), encoding="utf-8")
+    err = refused(path)
+    assert err.row == 1 and "column 3" in err.reason
+
+
+def test_source_files_with_upper_case_extensions_are_found(tmp_path):
+    (tmp_path / "membres.XLSX").write_bytes(b"PK\x03\x04")
+    assert ingest.locate(tmp_path, "membres").name == "membres.XLSX"
+    (tmp_path / "membres.Csv").write_text("a\n1\n")
+    with pytest.raises(SourceError, match="keep only one"):
+        ingest.locate(tmp_path, "membres")
+
+
+def _book(path, build):
+    book = openpyxl.Workbook()
+    build(book)
+    book.save(path)
+    return path
+
+
+def test_xlsx_cells_of_every_type_read_as_text(tmp_path):
+    def build(book):
+        sheet = book.active
+        sheet.append(HEADER)
+        sheet.append(["0801930008", True, dt.datetime(2023, 2, 1, 0, 0), 1234.5, "=text"])
+        sheet.append(["0801930009", False, dt.datetime(2023, 2, 1, 10, 30), 3, None])
+        sheet["E2"].data_type = "s"
+        sheet["E3"] = "#N/A"
+        sheet["E3"].data_type = "e"
+    table = read_table(_book(tmp_path / "t.xlsx", build))
+    got = table.frame[["nom", "data", "import", "nota"]].values.tolist()
+    assert got == [["true", "2023-02-01", "1234.5", "=text"], ["false", "2023-02-01T10:30:00", "3", "#N/A"]]
+
+
+def test_xlsx_used_range_to_the_last_cell_costs_only_the_real_cells(tmp_path):
+    import re
+    import zipfile
+
+    src = _book(tmp_path / "src.xlsx", lambda b: [b.active.append(r) for r in [HEADER, *ROWS]])
+    path = tmp_path / "t.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', data)
+                assert b"XFD1048576" in data
+            zout.writestr(info, data)
+    table = read_table(path)
+    assert values(table) == EXPECTED
+
+
+def test_xlsx_hidden_first_sheet_is_skipped_with_a_note(tmp_path):
+    def build(book):
+        hidden = book.active
+        hidden.title = "notes"
+        hidden.append(["notes internes"])
+        hidden.sheet_state = "hidden"
+        data = book.create_sheet("dades")
+        for r in [HEADER, *ROWS]:
+            data.append(r)
+    table = read_table(_book(tmp_path / "t.xlsx", build))
+    assert values(table) == EXPECTED and any("hidden sheets (notes)" in n for n in table.notes)
+
+
+def test_xlsx_without_a_visible_sheet_is_refused(tmp_path):
+    def build(book):
+        book.active.append(HEADER)
+        book.create_sheet("b").sheet_state = "visible"
+        book.active.sheet_state = "hidden"
+        book["b"].sheet_state = "hidden"
+    path = tmp_path / "t.xlsx"
+    try:
+        _book(path, build)
+    except Exception:  # openpyxl itself refuses to save a workbook without a visible sheet
+        pytest.skip("openpyxl cannot write a workbook without a visible sheet")
+    assert "no visible sheet" in refused(path).reason
+
+
+def test_xlsx_title_row_above_the_header_is_refused_naming_both_rows(tmp_path):
+    def build(book):
+        sheet = book.active
+        sheet.append(["Llistat de membres 2026"])
+        sheet.append([])
+        for r in [HEADER, *ROWS]:
+            sheet.append(r)
+    err = refused(_book(tmp_path / "t.xlsx", build))
+    assert err.row == 1 and "row 3" in err.reason and "Llistat de membres 2026" in err.reason
+
+
+def test_xlsx_huge_text_is_refused_with_row_and_field_without_holding_it(tmp_path):
+    from corpus_input import write_book  # openpyxl cuts a text at Excel's 32,767 characters
+
+    rows = [r[:] for r in ROWS]
+    rows[1][4] = "z" * (2 * 1024 * 1024)
+    path = tmp_path / "t.xlsx"
+    write_book(path, [("dades", "visible", [HEADER, *rows])])
+    err = refused(path)
+    assert (err.row, err.field) == (3, "nota") and "1 MiB" in err.reason

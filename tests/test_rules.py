@@ -302,7 +302,8 @@ CASES = [
          "dades-personals", "objecte", value=None, check=not_personal),
     Case("formula-titol", "convenis", setter("titol", "=HYPERLINK(\"http://x\")"), "possible-formula", "titol"),
     Case("formula-plus", "convenis", setter("titol", "+34 conveni"), "possible-formula", "titol"),
-    Case("formula-after-a-tab", "convenis", setter("titol", "\t=HYPERLINK(\"http://x\")"), "possible-formula", "titol"),
+    # the tab is also a control character in a field that is not free text (caracter-control)
+    Case("formula-after-a-tab", "convenis", setter("titol", "\t=HYPERLINK(\"http://x\")"), "possible-formula", "titol", others=1),
     # --- convenis_parts ---------------------------------------------------------------------------------------
     Case("parts-duplicate-key", "convenis_parts", duplicate_row(), "clau-duplicada", "conveni_id,nom,rol"),
     Case("parts-unknown-conveni", "convenis_parts", setter("conveni_id", "C-1999-001"), "referencia-inexistent", "conveni_id"),
@@ -312,6 +313,23 @@ CASES = [
     Case("party-nif-malformed", "convenis_parts", setter("nif", "P58O0010J"), "nif-incorrecte", "nif"),
     Case("rol-not-in-enum", "convenis_parts", setter("rol", "FIRMANT"), "valor-no-admes", "rol"),
     Case("carrec-too-long", "convenis_parts", setter("carrec_signant", "Alcalde " * 60), "massa-llarg", "carrec_signant"),
+    # --- input sanity (validate/sanity_rules.py) ---------------------------------------------------------------
+    Case("control-c1", "contractes", setter("adjudicatari", "Telefónica de España,\x85 S.A.U."), "caracter-control", "adjudicatari"),
+    Case("control-c0-escape", "convenis_parts", setter("carrec_signant", "Alcalde\x1b[2J de Vic"), "caracter-control", "carrec_signant"),
+    Case("control-bidi-override", "convenis_parts", setter("carrec_signant", "Alcalde \u202eciV ed"), "caracter-control", "carrec_signant"),
+    Case("control-bidi-isolate", "membres", setter("nom", "Ajuntament de \u2068Prova\u2069", barcelona), "caracter-control", "nom"),
+    Case("control-line-break-not-free-text", "convenis_parts", setter("carrec_signant", "Alcalde\nde Vic"), "caracter-control", "carrec_signant"),
+    Case("control-bell-in-free-text", "convenis", setter("objecte", "Objecte\x07 del conveni"), "caracter-control", "objecte"),
+    Case("control-in-private-field", "membres", setter("observacions", "trucar\x0cdilluns"), "caracter-control", "observacions", value=None),
+    Case("field-over-1-mib", "membres", setter("observacions", "x" * (1024 * 1024 + 1)), "camp-massa-gran", "observacions", value=None),
+    Case("excel-error-value", "contractes", setter("pressupost_sense_iva", "#N/A"), "valor-error-excel", "pressupost_sense_iva"),
+    Case("excel-error-ref-in-text", "convenis_parts", setter("carrec_signant", "#REF!"), "valor-error-excel", "carrec_signant"),
+    Case("datetime-with-time", "membres", setter("data_alta", "15/03/2001 10:30", lambda t: single_episode_rows(t)[0]),
+         "data-amb-hora", "data_alta"),
+    Case("iso-datetime-with-seconds", "adhesions", setter("data_adhesio", "2019-05-02 00:00:01"), "data-amb-hora", "data_adhesio"),
+    Case("year-before-1900", "adhesions", setter("data_adhesio", "01/01/1850"), "data-fora-de-rang", "data_adhesio"),
+    Case("year-after-2100", "convenis", setter("data_fi_vigencia", "2999-12-31", conveni_row), "data-fora-de-rang", "data_fi_vigencia"),
+    Case("future-adhesion", "adhesions", setter("data_adhesio", "01/01/2098"), "data-futura", "data_adhesio", "warning"),
 ]
 
 
@@ -459,6 +477,42 @@ def test_wrong_10th_digit_is_only_a_warning(sources):
     assert [r.rows for r in built[0].resources] == [len(t.frame)]
     got = src.con.execute("SELECT count(*) FROM out_membres WHERE codi_ens = '0801930007'").fetchone()[0]
     assert got == 1
+
+
+def test_line_breaks_and_tabs_are_allowed_in_free_text_only(sources):
+    t = sources.table("convenis")
+    t.set(2, "objecte", "Primer paràgraf.\r\nSegon\tparàgraf.")
+    t.save()
+    report, src = sources.validate()
+    assert report.findings == [], report.to_text()
+    got = src.con.execute("SELECT objecte FROM src_convenis WHERE _row = 2").fetchone()[0]
+    assert got == "Primer paràgraf.\r\nSegon\tparàgraf."
+
+
+def test_dates_at_midnight_are_read_as_dates(sources):
+    t = sources.table("adhesions")
+    t.set(2, "data_adhesio", "01/03/2014 0:00")
+    t.set(3, "data_adhesio", "2014-03-01 00:00:00")
+    t.set(4, "data_adhesio", "2014-03-01T00:00")
+    t.save()
+    report, src = sources.validate()
+    assert report.findings == [], report.to_text()
+    got = src.con.execute("SELECT DISTINCT data_adhesio FROM src_adhesions WHERE _row IN (2, 3, 4)").fetchall()
+    assert got == [(dt.date(2014, 3, 1),)]
+
+
+def test_a_repeated_problem_takes_one_line_and_the_others_stay_visible(sources):
+    t = sources.table("adhesions")
+    n = len(t.frame)
+    t.frame["estat"] = "ACTIVA"
+    t.set(5, "consum_anual_sense_iva", "-3")
+    t.save()
+    report, _ = sources.validate()
+    text = report.to_text()
+    lines = [line for line in text.splitlines() if "valor-no-admes" in line]
+    assert len(lines) == 1 and f"(x{n} files/rows; primeres/first: 2, 3, 4, 5, 6)" in lines[0]
+    assert "fila 5, camp 'consum_anual_sense_iva'" in text
+    assert len([f for f in report.findings if f.code == "valor-no-admes"]) == n  # the details stay in the report
 
 
 def test_private_columns_are_not_checked_for_formulas(sources):

@@ -62,7 +62,9 @@ class Sources:
 
 
 def locate(folder: Path, name: str) -> Path:
-    found = [folder / f"{name}{suffix}" for suffix in SOURCE_SUFFIXES if (folder / f"{name}{suffix}").exists()]
+    # The extension in any case (MEMBRES.XLSX is not what the contract names, membres.XLSX is).
+    wanted = {f"{name}{suffix}" for suffix in SOURCE_SUFFIXES}
+    found = sorted(p for p in folder.iterdir() if p.name in wanted or (p.stem == name and p.suffix.lower() in SOURCE_SUFFIXES))
     if not found:
         raise SourceError(f"{name}.csv|.xlsx", None, None, f"falta el fitxer font a {folder} / source file missing")
     if len(found) > 1:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from localret import schema
-from localret.validate import field_rules, table_rules  # noqa: F401  (they register the rules)
+from localret.validate import field_rules, sanity_rules, table_rules  # noqa: F401  (they register the rules)
 from localret.schema import Field
 from localret.validate.report import DETAIL_LIMIT, Finding, Report, clip
 from localret.validate.rules import FIELD_RULES, TABLE_RULES, Context, FieldRule

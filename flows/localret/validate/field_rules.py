@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from localret.validate.rules import ERROR, WARNING, FieldRule, field_rule, fixed
-from localret.validate.sqltypes import quote, typed
+from localret.validate.sqltypes import DATETIME, quote, typed
 
 TYPE_NAMES = {
     "date": ("una data (dd/mm/aaaa o AAAA-MM-DD)", "a date (dd/mm/yyyy or YYYY-MM-DD)"),
@@ -11,6 +11,10 @@ TYPE_NAMES = {
     "number": ("un nombre", "a number"),
     "boolean": ("sí o no", "yes or no"),
 }
+
+# A spreadsheet's error values (#N/A, #REF!...), as an XLSX error cell is read and a CSV export
+# writes them (sanity_rules.error_value_rule reports them).
+ERROR_VALUES = r"#(NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETTING_DATA|SPILL!|CALC!)"
 
 # Personal data that hides in free text (DOMAIN.md §7-8): e-mails, phone numbers, DNI/NIE.
 EMAIL_RE = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"
@@ -34,7 +38,11 @@ type_rule = field_rule(FieldRule(
     severity=ERROR,
     message=lambda f: (f"el valor no és {TYPE_NAMES[f.type][0]}", f"the value is not {TYPE_NAMES[f.type][1]}"),
     applies=lambda f: f.type in TYPE_NAMES,
-    predicate=lambda f, ctx: f"{_raw(f, ctx)} IS NOT NULL AND ({typed(f, f.name, ctx.decimal_comma)}) IS NULL",
+    # A date with a time of day is sanity_rules.datetime_rule's: one finding, the precise one.
+    # So is a spreadsheet's error value (#N/A): sanity_rules.error_value_rule.
+    predicate=lambda f, ctx: f"{_raw(f, ctx)} IS NOT NULL AND ({typed(f, f.name, ctx.decimal_comma)}) IS NULL" + (
+        f" AND NOT regexp_full_match({_raw(f, ctx)}, {quote(DATETIME.format())})" if f.type == "date" else "")
+        + f" AND NOT (starts_with({_raw(f, ctx)}, '#') AND regexp_full_match({_raw(f, ctx)}, {quote(ERROR_VALUES)}))",
 ))
 
 required_rule = field_rule(FieldRule(

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 MAX_VALUE_CHARS = 80
 DETAIL_LIMIT = 1000  # per rule and field; counts stay exact beyond it
+FIRST_ROWS = 5  # rows named on the one line of a repeated problem
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,19 @@ class Report:
         order = {"error": 0, "warning": 1}
         return sorted(self.findings, key=lambda f: (order.get(f.severity, 2), f.file, f.row or 0, f.field or "", f.code))
 
+    def groups(self) -> list[tuple[Finding, int, list[int]]]:
+        """A repeated problem (same file, rule and field) as one entry: its first finding, how
+        many rows have it, and the first rows. A systematic mistake (a whole column in the wrong
+        format) then takes one line, and the other problems stay in sight."""
+        grouped: dict[tuple, list[Finding]] = {}
+        for f in self.sorted():
+            grouped.setdefault((f.severity, f.file, f.code, f.field or ""), []).append(f)
+        out = []
+        for (severity, file, code, fld), found in grouped.items():
+            total = max(self.counts.get((file, code, fld, severity), 0), len(found))
+            out.append((found[0], total, [f.row for f in found if f.row is not None][:FIRST_ROWS]))
+        return out
+
     def to_json(self) -> str:
         return json.dumps({
             "valid": self.ok,
@@ -80,9 +94,9 @@ class Report:
 
     def to_text(self, limit: int | None = 200) -> str:
         lines = [self.summary_line()]
-        rows = self.sorted()
-        for f in rows[:limit]:
-            lines.append("  " + f.line())
+        rows = self.groups()
+        for f, total, first in rows[:limit]:
+            lines.append("  " + f.line() + repeated(total, first))
         if limit is not None and len(rows) > limit:
             lines.append(f"  ... i {len(rows) - limit} més / and {len(rows) - limit} more (vegeu l'informe complet / see the full report)")
         if self.truncated:
@@ -96,12 +110,25 @@ class Report:
         out = [f"## Informe de validació / Validation report\n\n**{self.summary_line()}**\n"]
         if self.findings:
             out.append("| gravetat | fitxer | fila | camp | valor | motiu / reason | regla |\n|---|---|---|---|---|---|---|")
-            for f in self.sorted()[:limit]:
+            for f, total, first in self.groups()[:limit]:
                 value = "" if f.value is None else f.value.replace("|", "\\|")
-                out.append(f"| {f.severity} | {f.file} | {f.row or ''} | {f.field or ''} | {value} | {f.message_ca} / {f.message_en} | {f.code} |")
+                out.append(f"| {f.severity} | {f.file} | {f.row or ''} | {f.field or ''} | {value} | {f.message_ca} / {f.message_en}"
+                           f"{repeated(total, first)} | {f.code} |")
         for note in self.notes:
             out.append(f"\n- {note}")
         return "\n".join(out)
+
+
+def repeated(total: int, first: list[int]) -> str:
+    """ (x1.234 files/rows; primeres/first: 2, 3, 4, 5, 6)" for a problem found more than once."""
+    if total <= 1:
+        return ""
+    rows = f"; primeres/first: {', '.join(str(r) for r in first)}" if first else ""
+    return f" (x{total:,} files/rows{rows})".replace(",", ".", total_commas(total))
+
+
+def total_commas(total: int) -> int:
+    return f"{total:,}".count(",")
 
 
 def clip(value) -> str | None:

@@ -11,8 +11,19 @@ TRUE_VALUES = ["true"]
 FALSE_VALUES = ["false"]
 # Dates come as dd/mm/yyyy (Catalan exports) or ISO 8601; 31/02 parses as neither. The year
 # must have four digits: strptime's %Y would read a spreadsheet's dd/mm/yy (15/03/01) as year 1.
-DATE = ("CAST(CASE WHEN regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}') THEN TRY_CAST({v} AS DATE) "
-        "WHEN regexp_full_match({v}, '[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}') THEN try_strptime({v}, '%d/%m/%Y') END AS DATE)")
+# A date and time at midnight is how SQL and Excel exports write a date ("2014-03-01 00:00:00",
+# "01/03/2014 0:00"): read as that date. Any other time of day is not a date (see
+# sanity_rules.datetime_rule). Plain dates take the first two branches and never see the others.
+MIDNIGHT = "[ T]0?0:00(:00([.,]0+)?)?"
+ISO_DATE = "[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}"
+DMY_DATE = "[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}"
+DATE = ("CAST(CASE WHEN regexp_full_match({v}, '" + ISO_DATE + "') THEN TRY_CAST({v} AS DATE) "
+        "WHEN regexp_full_match({v}, '" + DMY_DATE + "') THEN try_strptime({v}, '%d/%m/%Y') "
+        "WHEN regexp_full_match({v}, '" + ISO_DATE + MIDNIGHT + "') THEN TRY_CAST(regexp_extract({v}, '^[0-9-]+') AS DATE) "
+        "WHEN regexp_full_match({v}, '" + DMY_DATE + MIDNIGHT + "') THEN try_strptime(regexp_extract({v}, '^[0-9/]+'), '%d/%m/%Y') "
+        "END AS DATE)")
+# A date followed by a time of day: a date field holds days, not instants.
+DATETIME = "(" + ISO_DATE + "|" + DMY_DATE + ")[ T][0-9]{{1,2}}:[0-9]{{2}}(:[0-9]{{2}}([.,][0-9]+)?)?"
 INTEGER = "CASE WHEN regexp_full_match({v}, '-?[0-9]{{1,18}}') THEN CAST({v} AS BIGINT) END"
 NUMBER_POINT = "CASE WHEN regexp_full_match({v}, '-?[0-9]+([.][0-9]+)?') THEN CAST({v} AS DOUBLE) END"
 # Catalan locale: '.' groups thousands, ',' marks decimals. '1234.56' is refused rather than
