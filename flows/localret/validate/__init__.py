@@ -8,7 +8,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from localret import schema
+from localret import personal, schema
 from localret.validate import field_rules, table_rules  # noqa: F401  (they register the rules)
 from localret.schema import Field
 from localret.validate.report import DETAIL_LIMIT, Finding, Report, clip
@@ -29,6 +29,8 @@ def validate(sources: Sources) -> Report:
         ca, _, en = problem.reason.partition(" / ")
         report.add(Finding(problem.file, problem.row, problem.field, None, "fitxer-illegible", "error", ca, en))
     loaded = frozenset(sources.files)
+    # the personal-data rules' functions, with this run's private values (localret/personal.py)
+    personal.install(sources.con, personal.private_values_of(sources.con, loaded))
     contexts = {}
     for name in schema.SOURCE_NAMES:
         if name not in loaded:
@@ -91,9 +93,10 @@ def _field_rule_hits(sources: Sources, ctx: Context) -> list[tuple[Finding, int]
     """Every field rule of a table, its predicates planned once. A field rule judges a value
     alone, so a big table is judged once per distinct value of each column; its rows are
     visited again only for the values found wrong."""
-    checks = [Check(f"{rule.code}:{field.name}", rule, field, rule.predicate(field, ctx),
+    # the rule's place in the registry keeps apart rules that share a code (dades-personals)
+    checks = [Check(f"{rule.code}:{field.name}:{i}", rule, field, rule.predicate(field, ctx),
                     "NULL" if field.private or rule.hide_value else f'CAST("{field.name}" AS VARCHAR)')
-              for field in ctx.schema.fields for rule in FIELD_RULES if rule.applies(field)]
+              for field in ctx.schema.fields for i, rule in enumerate(FIELD_RULES) if rule.applies(field)]
     if not checks:
         return []
     by_key = {c.key: c for c in checks}
@@ -122,7 +125,7 @@ def unoptimized(con):
 
 @dataclass(frozen=True)
 class Check:
-    key: str  # "<rule code>:<field>", as the findings name it
+    key: str  # "<rule code>:<field>:<rule index>"
     rule: FieldRule
     field: Field
     condition: str  # the rule's predicate for this field
