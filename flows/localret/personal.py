@@ -33,6 +33,7 @@ Detectors (each a named unit: kind, regular expression, confirming check):
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -44,14 +45,21 @@ import ahocorasick
 # ---------------------------------------------------------------------------------------------
 # normalisation
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"), None)
-_SPACES = re.compile(r"\s+")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064]+")
+# Whitespace that NFKC leaves as it is (it maps no-break, thin, ideographic... spaces to " "):
+# a run of it, unless it is one plain space already. Positive classes: Python's re scans
+# them far faster than [^\S\n].
+_WS = " \t\r\x0b\x0c\x1c-\x1f\x85\u1680\u2028\u2029\u00a0\u2000-\u200a\u202f\u205f\u3000"
+_SPACES_NOT_NEWLINE = re.compile(f" [{_WS}]+|[{_WS[1:]}][{_WS}]*")
+_SPACES_RUNS = re.compile(f" [{_WS}\n]+|[{_WS[1:]}\n][{_WS}\n]*")
+# Punctuation and spaces, ASCII and the common typographic ones: removed fast from a batch.
+_PUNCT_FAST = re.compile("[ -/:-@\\[-`{-~\u00a0-\u00bf\u2010-\u2027\u2030-\u205e\u3000-\u303f]+")
 _WORD = re.compile(r"[^\W_]+")
 
 
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
-_SPACES_NOT_NEWLINE = re.compile(r"[^\S\n]+")
 _NOT_WORD = re.compile(r"[\W_]+")
+_NOT_WORD_KEEP_NEWLINE = re.compile(r"[^\w\n]+|_+")
 
 
 def _strip_accents(text: str) -> str:
@@ -66,13 +74,11 @@ def normalise(text: str, keep_newlines: bool = False) -> str:
     to one space. keep_newlines keeps line feeds (the guard counts lines on normalised text)
     and collapses only the other whitespace."""
     if not text.isascii():
-        text = _strip_accents(unicodedata.normalize("NFKC", text).translate(_INVISIBLE)).casefold()
-        text = unicodedata.normalize("NFKC", text)  # casefold may leave compatibility forms
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+        text = unicodedata.normalize("NFKC", _strip_accents(text).casefold())  # casefold may leave compatibility forms
     else:
         text = text.lower()
-    if keep_newlines:
-        return _SPACES_NOT_NEWLINE.sub(" ", text)
-    return _SPACES.sub(" ", text)
+    return (_SPACES_NOT_NEWLINE if keep_newlines else _SPACES_RUNS).sub(" ", text)
 
 
 def words(norm: str) -> list[str]:
@@ -189,7 +195,7 @@ def _phone_ok(m: re.Match) -> bool:
 # Prefilters: supersets over raw text (RE2 in DuckDB, case-insensitive). "Not a letter or
 # digit" is written [^0-9a-z], which also lets accented letters by: a superset still.
 _NA = "[^0-9a-z]"
-PHONE_PRE = rf"(?i)(^|{_NA})[6-9]({_NA}*[0-9]){{8}}({_NA}|$)"
+PHONE_PRE = rf"(?i)(^|{_NA})(\(?\+?(00)?34\)?{_NA}*)?[6-9]({_NA}*[0-9]){{8}}({_NA}|$)"
 DNI_PRE = rf"(?i)(^|{_NA})([0-9]|[xyzklm]{_NA}*[0-9])({_NA}*[0-9]){{6,7}}{_NA}*[a-z]({_NA}|$)"
 IBAN_PRE = rf"(?i)(^|{_NA})es({_NA}*[0-9]){{22}}"
 EMAIL_PRE = r"(?i)@|arroba|(^|[^a-z])at([^a-z]|$)"
@@ -208,6 +214,8 @@ PRIVATE_VALUE = "valor d'un camp privat / value of a private field"
 # typographic quotes and dashes. A raw value holding one goes to Python whatever the prefilter.
 SAFE_CHARS = "àáâäèéêëìíîïòóôöùúûüçñýÿÀÁÂÄÈÉÊËÌÍÎÏÒÓÔÖÙÚÛÜÇÑÝ·‘’“”«»–—…"
 UNSAFE_SQL = "[^\\x{01}-\\x{7f}" + SAFE_CHARS + "]"
+_UNSAFE = re.compile("[^\x00-\x7f" + SAFE_CHARS + "]")
+_ASCII_NOT_WORD = bytes(c for c in range(128) if not (chr(c).isalnum() or chr(c) == "\n"))
 
 
 def detect(text: str, normalised: bool = False) -> list[str]:
@@ -240,6 +248,8 @@ def needle(value: str) -> str | None:
     tokens = words(norm)
     if len(tokens) < MIN_WORDS or sum(map(len, tokens)) < MIN_CHARS:
         return None
+    if not any(c.isalpha() for c in norm):
+        return None  # digits alone: a phone or a code, the detectors' business
     for d in (EMAIL, PHONE):
         m = d.find(norm)
         if m and len(words(norm[:m.start()] + norm[m.end():])) == 0:
@@ -259,7 +269,10 @@ class PrivateValues:
     (it holds "ajuntament", "consell", "S.A."...). A contact field filled with "Ajuntament de
     Vic" is public; a person's name typed as a body's name is still stopped."""
 
-    def __init__(self, values: Iterable[str], register_names: Iterable[str] = (), public_names: Iterable[str] = ()):
+    def __init__(self, values: Iterable[str], register_names: Iterable[str] = (), public_names: Iterable[str] = (),
+                 compact_needles: Iterable[str] = ()):
+        """values: private values as written; compact_needles: the compact forms of values
+        already known to qualify (computed by DuckDB for plain text), same rules."""
         exempt = set()
         for name in register_names:
             tokens = words(normalise(name))
@@ -267,13 +280,11 @@ class PrivateValues:
             for i in range(len(tokens)):
                 for j in range(i + MIN_WORDS, len(tokens) + 1):
                     exempt.add("".join(tokens[i:j]))
-        public = {compact(n) for n in public_names}
         self.needles: set[str] = set()
-        for v in values:
-            n = needle(v)
-            if n is None or n in exempt:
-                continue
-            if n in public and LEGAL_PERSON_WORDS.search(" ".join(words(normalise(v)))):
+        legal = {compact(n) for n in public_names if LEGAL_PERSON_WORDS.search(" ".join(words(normalise(n))))}
+        candidates = [needle(v) for v in values]
+        for n in [*candidates, *compact_needles]:
+            if n is None or n in exempt or n in legal:
                 continue
             self.needles.add(n)
         self._automaton = None
@@ -315,29 +326,30 @@ class PrivateValues:
                 return starts[end + 1 - length]
         return None
 
-    def find_many(self, texts: list[str | None], flats: list[str | None] | None = None) -> list[bool]:
-        """find() over many texts at once: one automaton pass over their compact forms joined
-        (flats: those compact forms when already known, e.g. computed by DuckDB), then the
-        word alignment checked only in the texts it points at."""
-        out = [False] * len(texts)
-        if self._automaton is None or not texts:
+    def find_many(self, texts) -> list[bool]:
+        """find() over many texts at once (a list, or a pyarrow array): the texts are joined,
+        normalised and compacted as one string (a few calls into C, not a few per text), one
+        automaton pass finds candidates, and the word alignment is checked only in the texts
+        it points at."""
+        values = texts.to_pylist() if hasattr(texts, "to_pylist") else list(texts)
+        out = [False] * len(values)
+        if self._automaton is None or not values:
             return out
-        if flats is None:
-            flats = [None] * len(texts)
-        flats = [f if f is not None else ("" if t is None else "".join(words(normalise(t)))) for t, f in zip(texts, flats)]
-        joined = "\n".join(flats)
-        offsets, at = [], 0
-        for f in flats:
-            offsets.append(at)
-            at += len(f) + 1
-        import bisect
-
-        seen = set()
-        for end in self.candidates(joined):
-            i = bisect.bisect_right(offsets, end) - 1
-            if i not in seen:
-                seen.add(i)
-                out[i] = texts[i] is not None and self.find(texts[i])
+        joined = "\n".join("" if t is None else t.replace("\n", " ") for t in values)
+        if _UNSAFE.search(joined) is None:
+            # ASCII, Catalan and Spanish accented letters, typographic quotes and dashes only:
+            # decomposed, what is not ASCII is accents and punctuation, dropped with the rest
+            # of the punctuation in C (the same compact forms as the exact rule below).
+            flat = (unicodedata.normalize("NFKD", joined).encode("ascii", "ignore").lower()
+                    .translate(None, _ASCII_NOT_WORD).decode("ascii"))
+        else:
+            flat = _NOT_WORD_KEEP_NEWLINE.sub("", normalise(joined, keep_newlines=True))
+        if next(self._automaton.iter(flat), None) is None:
+            return out
+        for end in self.candidates(flat):
+            i = flat.count("\n", 0, end)
+            if not out[i] and values[i] is not None:
+                out[i] = self.find(values[i])
         return out
 
 
@@ -352,19 +364,21 @@ def sql_string(text: str) -> str:
 
 
 def kind_predicate(v: str, d: Detector) -> str:
-    """SQL: true when the text value v holds this kind of personal data. The RE2 prefilter runs
-    over every value; Python (lr_personal_<key>) only over those it lets by."""
-    return (f"(CASE WHEN regexp_matches({v}, {sql_string(UNSAFE_SQL)}) OR regexp_matches({v}, {sql_string(d.prefilter_sql)}) "
-            f"THEN lr_personal_{d.key}({v}) ELSE false END)")
+    """SQL: true when the text value v holds this kind of personal data. One RE2 prefilter
+    (a superset: the kind's shape, or characters that only Python normalises) runs over every
+    value; Python (lr_personal_<key>) only over those it lets by."""
+    pre = f"(?:{d.prefilter_sql[4:]})|{UNSAFE_SQL}" if d.prefilter_sql.startswith("(?i)") else d.prefilter_sql
+    return f"(CASE WHEN regexp_matches({v}, {sql_string('(?i)' + pre)}) THEN lr_personal_{d.key}({v}) ELSE false END)"
+
+
+# A private value holds a letter (personal.needle): a value without one never holds it.
+_LETTER_OR_UNSAFE = "[A-Za-z]|" + UNSAFE_SQL
 
 
 def private_predicate(v: str) -> str:
-    """SQL: true when the text value v holds a private value of the run. DuckDB computes the
-    compact form of every value it can (NULL when the value has characters that only Python
-    normalises right); Python sees them in batches, one automaton pass per batch."""
-    flat = (f"(CASE WHEN regexp_matches({v}, {sql_string(UNSAFE_SQL)}) THEN NULL ELSE "
-            f"{COMPACT_SQL.format(v=v)} END)")
-    return f"coalesce(lr_private_value({v}, {flat}), false)"
+    """SQL: true when the text value v holds a private value of the run. Python sees the values
+    in DuckDB's batches, one automaton pass per batch (PrivateValues.find_many)."""
+    return f"coalesce(lr_private_value({v}), false)"
 
 
 def install(con, private: PrivateValues | None = None) -> None:
@@ -382,20 +396,22 @@ def install(con, private: PrivateValues | None = None) -> None:
                             [duckdb.sqltype("VARCHAR")], duckdb.sqltype("BOOLEAN"), side_effects=False)
     values = private or PrivateValues(())
 
-    def private_value(texts, flats):
-        return pa.array(values.find_many(texts.to_pylist(), flats.to_pylist()), pa.bool_())
+    def private_value(texts):
+        return pa.array(values.find_many(texts), pa.bool_())
 
     try:
         con.remove_function("lr_private_value")
     except Exception:
         pass
-    con.create_function("lr_private_value", private_value, [duckdb.sqltype("VARCHAR"), duckdb.sqltype("VARCHAR")],
-                        duckdb.sqltype("BOOLEAN"), type="arrow", side_effects=False)
+    con.create_function("lr_private_value", private_value, [duckdb.sqltype("VARCHAR")],
+                        duckdb.sqltype("BOOLEAN"), type="arrow", null_handling="special", side_effects=False)
 
 
 def private_values_of(con, tables: Iterable[str]) -> PrivateValues:
     """The private values of the loaded sources (raw_<name>), with the register's names and the
     run's public body names for the public-name rule."""
+    import duckdb
+
     from localret import schema
 
     parts, names = [], []
@@ -404,30 +420,63 @@ def private_values_of(con, tables: Iterable[str]) -> PrivateValues:
         present = {r[0] for r in con.execute(f"DESCRIBE raw_{name}").fetchall()}
         for f in s.private_fields:
             if f.name in present:
-                parts.append(f'SELECT DISTINCT "{f.name}" AS v FROM raw_{name} WHERE "{f.name}" IS NOT NULL')
+                # a plain address is the e-mail detector's (contains() is nearly free; a regular
+                # expression over every row of a big table is not)
+                c = f'"{f.name}"'
+                allowed = " OR ".join(f"contains(lower({c}), {sql_string('@' + d)})" for d in ALLOWED_EMAIL_DOMAINS)
+                parts.append(f"SELECT DISTINCT {c} AS v FROM raw_{name} WHERE {c} IS NOT NULL AND "
+                             f"CASE WHEN NOT contains({c}, '@') THEN true WHEN contains({c}, ' ') THEN true "
+                             f"ELSE {allowed} END")
         for f in s.public_fields:
             if f.name in PUBLIC_NAME_FIELDS and f.name in present:
                 names.append(f'SELECT "{f.name}" AS v FROM raw_{name}')
     if not parts:
         return PrivateValues(())
     con.execute(f"CREATE OR REPLACE TEMP TABLE lr_private_raw AS SELECT DISTINCT v FROM ({' UNION ALL '.join(parts)})")
-    values = [v for (v,) in con.execute("SELECT v FROM lr_private_raw").fetchall()]
+    # Most private values are e-mail addresses (left to the detector) and names of plain
+    # letters: DuckDB drops the former and computes the compact form of the latter; Python
+    # normalises only what holds other characters.
+    flat = COMPACT_SQL.format(v="v")
+    rows = con.execute(f"""
+        SELECT v, CASE WHEN regexp_matches(v, {sql_string(UNSAFE_SQL)}) THEN NULL ELSE {flat} END,
+               len(regexp_extract_all(strip_accents(lower(v)), '[a-z0-9]+')),
+               regexp_matches(strip_accents(lower(v)), {sql_string(LEGAL_PERSON_WORDS.pattern)})
+        FROM lr_private_raw
+        WHERE regexp_matches(v, {sql_string(_LETTER_OR_UNSAFE)})
+          AND NOT (regexp_full_match(v, {sql_string(PLAIN_EMAIL_SQL)})
+                   AND NOT regexp_full_match(v, {sql_string(ALLOWED_EMAIL_SQL)}))""").fetchall()
+    values: list[str] = []
+    ready: list[str] = []
+    legal: list[str] = []
+    for v, f, n, reads_legal in rows:
+        if f is None:
+            values.append(v)
+        elif n >= MIN_WORDS and len(f) >= MIN_CHARS and not f.isdigit():
+            ready.append(f)
+        if reads_legal or f is None:
+            legal.append(v)
     public: list[str] = []
-    if names:
-        # only the public names that equal a private value matter: DuckDB finds those
-        flat = COMPACT_SQL.format(v="v")
+    if names and legal:
+        # only the public names equal to a private value that reads as a legal person's matter
+        # (usually none): only then are the run's public names compared, by DuckDB
+        con.execute("CREATE OR REPLACE TEMP TABLE lr_private_legal AS SELECT unnest(?) AS v", [legal])
         public = [v for (v,) in con.execute(
             f"SELECT DISTINCT v FROM ({' UNION ALL '.join(names)}) WHERE v IS NOT NULL AND {flat} IN "
-            f"(SELECT {flat} FROM lr_private_raw)").fetchall()]
+            f"(SELECT {flat} FROM lr_private_legal)").fetchall()]
+        con.execute("DROP TABLE lr_private_legal")
     register = []
     try:
         register = [v for (v,) in con.execute(
             "SELECT nom FROM register_municipis UNION SELECT nom_idescat FROM register_municipis "
             "UNION SELECT comarca_nom FROM register_comarques").fetchall() if v]
-    except Exception:  # no register loaded on this connection
+    except duckdb.Error:  # no register loaded on this connection
         pass
     con.execute("DROP TABLE lr_private_raw")
-    return PrivateValues(values, register, public)
+    return PrivateValues(values, register, public, compact_needles=ready)
+
+
+PLAIN_EMAIL_SQL = r"\s*[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\s*"
+ALLOWED_EMAIL_SQL = r"\s*[A-Za-z0-9._%+-]+@(.*\.)?(" + "|".join(re.escape(d) for d in ALLOWED_EMAIL_DOMAINS) + r")\s*"
 
 
 # Public fields that hold names of bodies and operators (the public-name rule).

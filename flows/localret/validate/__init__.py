@@ -3,6 +3,7 @@ the typed tables (src_<name>, public fields only) that the build stage reads."""
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ def validate(sources: Sources) -> Report:
         report.add(Finding(problem.file, problem.row, problem.field, None, "fitxer-illegible", "error", ca, en))
     loaded = frozenset(sources.files)
     # the personal-data rules' functions, with this run's private values (localret/personal.py)
-    personal.install(sources.con, personal.private_values_of(sources.con, loaded))
+    private = personal.private_values_of(sources.con, loaded)
+    personal.install(sources.con, private)
     contexts = {}
     for name in schema.SOURCE_NAMES:
         if name not in loaded:
@@ -49,16 +51,25 @@ def validate(sources: Sources) -> Report:
             table_hits = pool.submit(lambda: _table_rule_hits(cursor, sources, contexts, small, optimize=False)
                                      + _table_rule_hits(cursor, sources, contexts, big, optimize=True))
             for ctx in contexts.values():
-                _add(report, _field_rule_hits(sources, ctx))
-            _add(report, table_hits.result())
+                _add(report, _field_rule_hits(sources, ctx), private)
+            _add(report, table_hits.result(), private)
     finally:
         cursor.close()
     return report
 
 
-def _add(report: Report, hits: list[tuple[Finding, int]]) -> None:
+def _add(report: Report, hits: list[tuple[Finding, int]], private: personal.PrivateValues | None = None) -> None:
+    """Findings into the report. A value that any rule shows is hidden when it holds personal
+    data (a phone typed into a code breaks its format: that rule must not repeat it)."""
     for finding, total in hits:
+        if finding.value is not None and _personal(finding.value, private):
+            finding = dataclasses.replace(finding, value=None)
         report.add(finding, total=total)
+
+
+def _personal(value: str, private: personal.PrivateValues | None) -> bool:
+    norm = personal.normalise(value)
+    return bool(personal.detect(norm, normalised=True)) or (private is not None and private.find(norm, normalised=True))
 
 
 def _table_rule_hits(con, sources: Sources, contexts: dict[str, Context], rules: list, optimize: bool) -> list:

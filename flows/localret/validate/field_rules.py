@@ -108,6 +108,14 @@ def _published_text(f) -> bool:
     return f.type == "string" and not f.private and "enum" not in f.constraints
 
 
+def _unless_pattern(f, ctx, predicate: str) -> str:
+    """A value of the format its field declares (a code: [0-9]{10}) is judged by that format;
+    one that breaks it is judged by the policy as well (and the report hides it)."""
+    if "pattern" not in f.constraints:
+        return predicate
+    return f"(CASE WHEN regexp_full_match({_raw(f, ctx)}, {quote(f.constraints['pattern'])}) THEN false ELSE {predicate} END)"
+
+
 def _personal_rule(d: personal.Detector) -> FieldRule:
     ca, _, en = d.kind.partition(" / ")
     return field_rule(FieldRule(
@@ -116,7 +124,7 @@ def _personal_rule(d: personal.Detector) -> FieldRule:
         message=fixed(f"el text publicable conté dades personals: {ca}", f"published text contains personal data: {en or ca}"),
         applies=_published_text,
         hide_value=True,
-        predicate=lambda f, ctx: personal.kind_predicate(_raw(f, ctx), d),
+        predicate=lambda f, ctx: _unless_pattern(f, ctx, personal.kind_predicate(_raw(f, ctx), d)),
     ))
 
 
@@ -129,7 +137,7 @@ private_value_rule = field_rule(FieldRule(
                   "published text contains the value of a private field (e.g. a contact person's name)"),
     applies=_published_text,
     hide_value=True,
-    predicate=lambda f, ctx: personal.private_predicate(_raw(f, ctx)),
+    predicate=lambda f, ctx: _unless_pattern(f, ctx, personal.private_predicate(_raw(f, ctx))),
 ))
 
 formula_rule = field_rule(FieldRule(
