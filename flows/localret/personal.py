@@ -143,7 +143,8 @@ _DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 DNI_RE = re.compile(
     r"(?<![0-9a-z])(?<![0-9][ .,\-/])"
     rf"(?:(?P<nie>[xyzklm]){_SEP}?(?P<d7>[0-9](?:{_SEP}?[0-9]){{6}})|(?P<d8>[0-9](?:{_SEP}?[0-9]){{7}}))"
-    rf"{_SEP}?(?P<letter>[a-z])(?![0-9a-z])(?! ?[.,\-/]? ?[0-9])")
+    rf"(?P<before>{_SEP}?)(?P<letter>[a-z])(?![0-9a-z])")
+_RANGE_AFTER = re.compile(r" ?[.,\-/]? ?[0-9]")
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -162,6 +163,9 @@ def _looks_like_date(text: str) -> bool:
 
 
 def _dni_ok(m: re.Match) -> bool:
+    if m.group("before") == " " and m.group("letter") in "ay" and _RANGE_AFTER.match(m.string, m.end()):
+        # "de 38.803.287 a 40.000.000": the Catalan or Spanish word between two numbers, not a letter
+        return False
     if m.group("nie"):
         digits = re.sub(r"[^0-9]", "", m.group("d7"))
         lead = {"x": "0", "y": "1", "z": "2"}.get(m.group("nie"), "0")  # K/L/M: the 7 digits alone
@@ -173,7 +177,7 @@ def _dni_ok(m: re.Match) -> bool:
     return _DNI_LETTERS[number % 23] == m.group("letter").upper()
 
 
-IBAN_RE = re.compile(rf"(?<![0-9a-z])es(?P<digits>(?:{_SEP}?[0-9]){{22}})(?![0-9a-z])(?! ?[.,\-/]? ?[0-9])")
+IBAN_RE = re.compile(rf"(?<![0-9a-z])es(?P<digits>(?:{_SEP}?[0-9]){{22}})(?![0-9a-z])")
 
 
 def _iban_ok(m: re.Match) -> bool:

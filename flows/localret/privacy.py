@@ -45,6 +45,9 @@ ALLOWED_EMAILS = re.compile(r"[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)*(?:" +
 TEXT_SUFFIXES = {".md", ".html", ".htm", ".atom", ".xml", ".rdf", ".txt", ".svg", ".js", ".css", ".ttl", ".nt", ".yaml",
                  ".yml", ".tsv"}
 JSON_SUFFIXES = {".json", ".jsonld"}
+XML_SUFFIXES = {".rdf", ".atom", ".xml", ".svg"}
+_NUMBER = re.compile(r"\s*[-+]?[0-9]+(?:\.[0-9]+)?\s*")
+_NUMBER_NODE = re.compile(r">\s*[-+]?[0-9]+(?:\.[0-9]+)?\s*<")
 TEXT_TYPES = {"VARCHAR", "JSON"}
 SMALL_TEXT = 256 << 10  # characters: below this, Python's regular expressions search directly
 BLOCK = 4 << 20  # bytes read at a time from a text file or an XLSX part
@@ -117,7 +120,7 @@ class Guard:
                     hits += self._json_stream(rel, fh)
             elif suffix in TEXT_SUFFIXES:
                 with path.open("rb") as fh:
-                    hits += self._text_stream(rel, fh)
+                    hits += self._text_stream(rel, fh, numbers=suffix not in XML_SUFFIXES)
         return hits
 
     # ---------- tables ----------
@@ -215,10 +218,12 @@ class Guard:
                     break
         return found
 
-    def _text_stream(self, rel: str, fh: IO[bytes], unescape: bool = True) -> list[Hit]:
+    def _text_stream(self, rel: str, fh: IO[bytes], unescape: bool = True, numbers: bool = True) -> list[Hit]:
         """A text file in blocks that overlap by more than the longest value searched for, so
         that whatever a block boundary cuts is found whole in the next block. Markup's entities
-        (&#64; &amp;) are decoded first: they hide nothing from a reader."""
+        (&#64; &amp;) are decoded first: they hide nothing from a reader. numbers=False: an
+        element whose whole text is a number (RDF's and Atom's typed literals: byte sizes,
+        counts) is not read."""
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         overlap = max(OVERLAP, self._longest)
         hits: dict[str, Hit] = {}
@@ -230,6 +235,8 @@ class Guard:
             if window:
                 # the tail was searched already: only what starts after its first character is new
                 norm = _readable(window) if unescape else window
+                if not numbers:
+                    norm = _NUMBER_NODE.sub("><", norm)
                 norm = personal.normalise(norm, keep_newlines=True)
                 skip_to = 0
                 if tail:
@@ -261,9 +268,11 @@ class Guard:
                         carry = window[m.start():]
                         break
                     try:
-                        strings.append((line, json.loads(token)))
+                        value = json.loads(token)
                     except ValueError:
-                        strings.append((line, token))
+                        value = token
+                    if not _NUMBER.fullmatch(value):  # "@value": "157", a typed literal's number
+                        strings.append((line, value))
                 line += token.count("\n")
             if carry and len(carry) > 64 * BLOCK:  # no JSON string is that long: read it as text
                 carry = carry[-OVERLAP:]
