@@ -164,3 +164,14 @@ def test_private_values_of_a_run(tmp_path):
                 "'Ajuntament de Vic'), ('C-1', NULL, 'P5800010J', 'Consorci Localret', 'SIGNANT', 'President', 'Anna Serra Bosch')")
     pv = personal.private_values_of(con, ["convenis_parts"])
     assert pv.needles == {"annaserrabosch"}
+
+
+def test_a_value_that_another_rule_shows_is_hidden_when_it_is_personal(sources):
+    """A phone typed into a NIF breaks the NIF's rule, which shows values: not this one."""
+    t = sources.table("convenis_parts")
+    row = next(r["_row"] for r in t.rows() if r["nif"])
+    t.set(row, "nif", "612 345 678").save()
+    report, _ = sources.validate()
+    hits = [f for f in report.findings if f.code == "nif-incorrecte" and f.row == row]
+    assert hits and all(f.value is None for f in hits)
+    assert "612 345 678" not in report.to_text(limit=None) + report.to_json()

@@ -99,9 +99,10 @@ class Guard:
         """Every file under folder (or only those listed, relative to it), as published."""
         if only is None:
             paths = sorted(p for p in folder.rglob("*") if p.is_file())
-        else:
-            paths = sorted({folder / p for p in only})
-            paths = [p for p in paths if p.is_file()]
+        else:  # relative paths under folder; anything else (absent, outside it) is not ours to scan
+            root = folder.resolve()
+            paths = sorted({folder / p for p in only if not Path(p).is_absolute()})
+            paths = [p for p in paths if p.is_file() and p.resolve().is_relative_to(root)]
         hits: list[Hit] = []
         for path in paths:
             rel = path.relative_to(folder).as_posix()
