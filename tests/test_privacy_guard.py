@@ -1,5 +1,7 @@
-"""The privacy guard stops a publication whose files would carry a private value or a
-personal-data pattern, names file, field and row, and never repeats the value."""
+"""A private value in a public field stops the publication, naming file, field and row and never
+the value: validation stops it first (the personal-data policy applies to every published text
+field); the privacy guard, the second line, is tested on its own in test_privacy_scan.py and
+test_privacy_properties.py."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import shutil
 import pytest
 
 from localret import paths, pipeline
-from localret.privacy import PrivacyLeak
+from localret.errors import InvalidSources
 from localret.reader import read_table
 
 
@@ -24,10 +26,10 @@ def test_a_private_value_in_a_public_field_stops_everything(tmp_path):
     raw = raw.replace(first_name, contact, 1)
     (src / "adhesions.csv").write_bytes(raw.encode("cp1252"))
     out = tmp_path / "public"
-    with pytest.raises(PrivacyLeak) as caught:
+    with pytest.raises(InvalidSources) as caught:
         pipeline.publish(pipeline.Options(src, out, tmp_path / "state", dt.date(2026, 11, 27)))
-    message = str(caught.value)
-    assert "adhesions.csv" in message and "nom_ens" in message and "fila" in message
+    message = caught.value.report.to_text(limit=None)
+    assert "adhesions.csv, fila 2" in message and "nom_ens" in message and "dades-personals" in message
     assert contact not in message
     assert not any(p.name[:1].isdigit() for p in out.glob("*/*"))  # no release became visible
 
@@ -42,6 +44,8 @@ def test_a_leak_in_one_dataset_publishes_no_dataset(tmp_path):
     office = next(v for v in parts["carrec_signant"] if v)
     (src / "convenis_parts.csv").write_text(text.replace(office, signatory, 1), encoding="utf-8")
     out = tmp_path / "public"
-    with pytest.raises(PrivacyLeak):
+    with pytest.raises(InvalidSources) as caught:
         pipeline.publish(pipeline.Options(src, out, tmp_path / "state", dt.date(2026, 11, 27)))
+    message = caught.value.report.to_text(limit=None)
+    assert "carrec_signant" in message and signatory not in message
     assert not list(out.glob("*/versions.json"))

@@ -1,51 +1,67 @@
-"""The privacy guard: before a release becomes visible, every file in it is scanned for the
-private values of the current run (schemas mark private fields) and for e-mail, phone and
-DNI/NIE patterns. A hit aborts the publication, naming file, field and row, never the value.
+"""The privacy guard: before anything becomes visible, every file about to be published is
+scanned with the personal-data policy (localret/personal.py, the same one validation applies):
+the private values of the current run (schemas mark private fields), found inside any text
+after normalisation, and e-mail, phone, DNI/NIE and IBAN detectors. A hit aborts the
+publication, naming file, field and row, never the value.
 
 Private fields never reach the typed tables the build reads (validate.build_typed_table),
 so a hit here means a bug or a hostile input; this is the second, independent line.
 
-Memory stays flat whatever the size of a file: tables are scanned by DuckDB as streams, and
-text and XLSX parts are read in blocks (XLSX parts cut after a tag, so that no cell's text is
-split; plain text with an overlap longer than anything searched for)."""
+What is scanned: CSV and Parquet tables and every table of a DuckDB file (text columns only:
+a numeric field never holds personal data as text; a CSV's types come from the datapackage.json
+beside it, else every column is text), the XML parts of an XLSX workbook (shared strings and
+inline strings; numeric cell values apart), the string values of JSON and JSON-LD, and every
+other text file whole (HTML, Atom, RDF, Markdown, XML, SVG...; entities decoded).
+
+Memory stays flat whatever the size of a file: tables are judged by DuckDB once per distinct
+value of each text column (streaming, spilling under the connection's memory limit), and text
+and XLSX parts are read in blocks (XLSX parts cut after a tag, so that no cell's text is split;
+plain text with an overlap longer than anything searched for)."""
 
 from __future__ import annotations
 
 import codecs
 import html
+import json
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Iterable
 
-import ahocorasick
 import duckdb
 
-from localret import schema
+from localret import personal
 from localret.duck import file_order
 from localret.errors import LocalretError
-from localret.validate.field_rules import DNI_RE, EMAIL_RE
 
-MIN_CHARS = 5  # shorter private values ("Sí", "Pep") would match ordinary words
-# A phone as people write it (with separators or +34): bare 9-digit numbers are amounts here.
-PHONE_RE = r"(^|[^0-9])(\+34[ .-]?)?[6789][0-9]{2}([ .-][0-9]{2,3}){2,3}([^0-9]|$)"
-PATTERNS = {"correu electrònic / e-mail": EMAIL_RE, "telèfon / phone": PHONE_RE, "DNI/NIE": DNI_RE}
-PRIVATE_VALUE = "valor d'un camp privat / value of a private field"
-CONTAINS_PRIVATE = "conté un valor d'un camp privat / contains a private value"
-# Institutional mailboxes are not personal data (DOMAIN.md §7).
-ALLOWED_EMAILS = re.compile(r"[A-Za-z0-9._%+-]+@localret\.cat")
-TEXT_SUFFIXES = {".json", ".md", ".html", ".atom", ".xml", ".rdf", ".jsonld", ".txt", ".svg", ".js", ".css"}
+PRIVATE_VALUE = personal.PRIVATE_VALUE
+CONTAINS_PRIVATE = PRIVATE_VALUE  # one kind: a private value, alone in a cell or inside text
+PATTERNS = {d.kind: d for d in personal.DETECTORS}
+KINDS = [*PATTERNS, PRIVATE_VALUE]
+# Institutional mailboxes are not personal data (DOMAIN.md §7); see personal.ALLOWED_EMAIL_DOMAINS.
+ALLOWED_EMAILS = re.compile(r"[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)*(?:" +
+                            "|".join(re.escape(d) for d in personal.ALLOWED_EMAIL_DOMAINS) + ")")
+TEXT_SUFFIXES = {".md", ".html", ".htm", ".atom", ".xml", ".rdf", ".txt", ".svg", ".js", ".css", ".ttl", ".nt", ".yaml",
+                 ".yml", ".tsv"}
+JSON_SUFFIXES = {".json", ".jsonld"}
+XML_SUFFIXES = {".rdf", ".atom", ".xml", ".svg"}
+_NUMBER = re.compile(r"\s*[-+]?[0-9]+(?:\.[0-9]+)?\s*")
+_NUMBER_NODE = re.compile(r">\s*[-+]?[0-9]+(?:\.[0-9]+)?\s*<")
+TEXT_TYPES = {"VARCHAR", "JSON"}
+SMALL_TEXT = 256 << 10  # characters: below this, Python's regular expressions search directly
 BLOCK = 4 << 20  # bytes read at a time from a text file or an XLSX part
 OVERLAP = 512  # characters a text block shares with the next; at least the longest match searched
 HEAD_MAX = 1 << 20  # bytes of a sheet kept to name its columns
 CONTEXT = 4096  # bytes of the previous block kept to find the cell of a hit
-LONG_TEXT = 40  # a cell longer than this is free text, where a name could hide inside
-_TEXT_NODE = re.compile(rb">([^<]+)<")
+# Text nodes of XML, but not a worksheet's <v> values: numbers, or indices of shared strings
+# (whose text is in sharedStrings.xml, scanned as its own part).
+_TEXT_NODE = re.compile(rb"(?<!<v)>([^<]+)<")
 _ROW_TAG = re.compile(rb'<row r="(\d+)"')
 _CELL_REF = re.compile(rb'<c r="([A-Z]+)(\d+)"')
 _HEADER_CELL = re.compile(rb'<c r="([A-Z]+)1"[^>]*>(.*?)</c>', re.S)
 _INLINE_TEXT = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[^"]+|"', re.S)
 
 
 class PrivacyLeak(LocalretError):
@@ -71,85 +87,75 @@ def _sql_string(text: str) -> str:
 class Guard:
     def __init__(self, con: duckdb.DuckDBPyConnection, loaded: list[str]):
         self.con = con
-        parts = []
-        for name in loaded:
-            for f in schema.source_schema(name).private_fields:
-                parts.append(f"SELECT DISTINCT \"{f.name}\" AS value, '{name}.{f.name}' AS origin FROM raw_{name} "
-                             f"WHERE length(\"{f.name}\") >= {MIN_CHARS}")
-        sql = " UNION ALL ".join(parts) if parts else "SELECT NULL::VARCHAR AS value, NULL::VARCHAR AS origin WHERE false"
-        # Private e-mail addresses are left to the e-mail pattern, which stops every one of them
-        # anywhere (those of the allowed domain apart, which stay): they are most of the values,
-        # about a million at 10 million adhesions, gigabytes as an automaton.
-        con.execute(f"CREATE OR REPLACE TEMP TABLE guard_private AS SELECT * FROM ({sql}) "
-                    f"WHERE NOT regexp_full_match(value, {_sql_string(EMAIL_RE)}) "
-                    f"OR regexp_full_match(value, {_sql_string(ALLOWED_EMAILS.pattern)})")
-        # One pass over any text finds every private value in it (Aho-Corasick automaton).
-        self._automaton = None
-        self._longest = 0
-        values = [v for (v,) in con.execute("SELECT DISTINCT value FROM guard_private").fetchall()]
-        if values:
-            self._automaton = ahocorasick.Automaton()
-            for v in values:
-                self._automaton.add_word(v, v)
-            self._automaton.make_automaton()
-            self._longest = max(len(v) for v in values)
-        # RE2 in DuckDB tells whether a block holds a pattern ten times faster than Python's re;
-        # Python's re then finds where, only in a block that has one.
-        self._any_pattern = "SELECT " + ", ".join(f"regexp_matches($1, {_sql_string(p)})" for p in PATTERNS.values())
-        self._python_patterns = {kind: re.compile(p) for kind, p in PATTERNS.items()}
+        # Private e-mail addresses and phones are left to the detectors, which stop every one of
+        # them anywhere (personal.needle): they are most of the private values, about a million at
+        # 10 million adhesions, gigabytes as an automaton.
+        self.private = personal.private_values_of(con, loaded)
+        personal.install(con, self.private)
+        self._pre = "SELECT " + ", ".join(f"regexp_matches($1, {_sql_string(d.prefilter_sql)})" for d in PATTERNS.values())
+        self._longest = max((len(n) for n in self.private.needles), default=0) * 4
 
-    def scan(self, folder: Path, only=None) -> list[Hit]:
-        """Every file under folder, or only those listed (paths relative to folder)."""
+    def scan(self, folder: Path, only: Iterable[str | Path] | None = None) -> list[Hit]:
+        """Every file under folder (or only those listed, relative to it), as published."""
+        if only is None:
+            paths = sorted(p for p in folder.rglob("*") if p.is_file())
+        else:  # relative paths under folder; anything else (absent, outside it) is not ours to scan
+            root = folder.resolve()
+            paths = sorted({folder / p for p in only if not Path(p).is_absolute()})
+            paths = [p for p in paths if p.is_file() and p.resolve().is_relative_to(root)]
         hits: list[Hit] = []
-        paths = sorted(p for p in folder.rglob("*") if p.is_file()) if only is None else [folder / rel for rel in sorted(only)]
         for path in paths:
-            rel = str(path.relative_to(folder))
-            if path.suffix == ".csv":
-                hits += self._table(rel, f"read_csv({_sql_string(str(path))}, all_varchar=true, header=true)")
-            elif path.suffix == ".parquet":
+            rel = path.relative_to(folder).as_posix()
+            suffix = path.suffix.lower()
+            if suffix == ".csv":
+                hits += self._table(rel, f"read_csv({_sql_string(str(path))}, all_varchar=true, header=true)",
+                                    _csv_numeric(path))
+            elif suffix == ".parquet":
                 hits += self._table(rel, f"read_parquet({_sql_string(str(path))})")
-            elif path.suffix == ".xlsx":
+            elif suffix == ".duckdb":
+                hits += self._database(rel, path)
+            elif suffix == ".xlsx":
                 hits += self._xlsx(rel, path)
-            elif path.suffix in TEXT_SUFFIXES:
+            elif suffix in JSON_SUFFIXES:
                 with path.open("rb") as fh:
-                    hits += self._text_stream(rel, fh)
+                    hits += self._json_stream(rel, fh)
+            elif suffix in TEXT_SUFFIXES:
+                with path.open("rb") as fh:
+                    hits += self._text_stream(rel, fh, numbers=suffix not in XML_SUFFIXES)
         return hits
 
     # ---------- tables ----------
 
-    def _table(self, rel: str, source: str) -> list[Hit]:
-        """One pass of DuckDB over the file says whether anything is there: the exact private
-        values column by column, and the patterns in each row's cells joined by newlines (a
-        pattern never spans a newline: one regular expression per row, not per cell). It needs
-        no row order, so it runs in parallel and streams under the connection's memory limit.
-        Only what it finds is then located (row and column), in file order; free-text columns
-        get a pass of their own for private values inside them."""
-        columns = [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+    def _table(self, rel: str, source: str, skip: set[str] = frozenset()) -> list[Hit]:
+        """Each text column's distinct values are judged once by the policy (its RE2 prefilter
+        in DuckDB, Python only for what that lets by); the first row holding a flagged value is
+        then found, in file order, only for the columns that have one."""
+        described = self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        columns = [r[0] for r in described if r[1] in TEXT_TYPES and r[0] not in skip]
+        hits: list[Hit] = []
+        names = "\n".join(r[0] for r in described)
+        for kind in self._found(personal.normalise(names, keep_newlines=True), set()):
+            hits.append(Hit(rel, 1, None, kind))
         if not columns:
-            return []
-        values = {col: f'CAST("{col.replace(chr(34), chr(34) * 2)}" AS VARCHAR)' for col in columns}
-        joined = f"concat_ws(chr(10), {', '.join(values.values())})"
-        checks = [f"bool_or(regexp_matches({joined}, {_sql_string(p)}))" for p in PATTERNS.values()]
-        for v in values.values():
-            checks.append(f"bool_or({v} IN (SELECT value FROM guard_private))")
-            checks.append(f"max(length({v}))")
-        result = self.con.execute(f"SELECT {', '.join(checks)} FROM {source}").fetchone()
-        found = [kind for kind, hit in zip(PATTERNS, result) if hit]
-        exact = [col for col, hit in zip(columns, result[len(PATTERNS)::2]) if hit]
-        long_columns = [col for col, n in zip(columns, result[len(PATTERNS) + 1::2]) if n and n > LONG_TEXT]
-        wanted = [(col, PRIVATE_VALUE, f"{values[col]} IN (SELECT value FROM guard_private)") for col in exact]
-        for col, v in values.items():
-            for kind in found:
-                allowed = (f" AND NOT regexp_full_match({v}, {_sql_string(ALLOWED_EMAILS.pattern)})"
-                           if kind.startswith("correu") else "")
-                wanted.append((col, kind, f"regexp_matches({v}, {_sql_string(PATTERNS[kind])}){allowed}"))
-        hits = self._first_rows(rel, source, wanted)
-        if self._automaton:
-            for col in long_columns:
-                value = self._private_inside(source, values[col])
-                if value is not None:
-                    hits += self._first_rows(rel, source, [(col, CONTAINS_PRIVATE,
-                                                            f"contains({values[col]}, {_sql_string(value)})")])
+            return hits
+        cells = ", ".join(f"{{'i': {i}, 'v': CAST({_ident(c)} AS VARCHAR)}}" for i, c in enumerate(columns))
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE guard_values AS SELECT DISTINCT i, v FROM "
+                         f"(SELECT UNNEST([{cells}], recursive := true) FROM {source}) WHERE v IS NOT NULL")
+        flags = [personal.kind_predicate("v", d) for d in PATTERNS.values()] + [personal.private_predicate("v")]
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE guard_hits AS SELECT * FROM (SELECT i, v, "
+                         f"{', '.join(f'{f} AS f{k}' for k, f in enumerate(flags))} FROM guard_values) "
+                         f"WHERE {' OR '.join(f'f{k}' for k in range(len(flags)))}")
+        found = self.con.execute("SELECT i, " + ", ".join(f"bool_or(f{k})" for k in range(len(flags)))
+                                 + " FROM guard_hits GROUP BY i ORDER BY i").fetchall()
+        self.con.execute("DROP TABLE guard_values")
+        wanted = []
+        for i, *kinds in found:
+            col = columns[i]
+            for k, (kind, hit) in enumerate(zip(KINDS, kinds)):
+                if hit:
+                    wanted.append((col, kind, f"CAST({_ident(col)} AS VARCHAR) IN (SELECT v FROM guard_hits WHERE i = {i} AND f{k})"))
+        hits += self._first_rows(rel, source, wanted)
+        self.con.execute("DROP TABLE guard_hits")
         return hits
 
     def _first_rows(self, rel: str, source: str, wanted: list[tuple[str, str, str]]) -> list[Hit]:
@@ -162,42 +168,63 @@ class Guard:
         numbered = f"(SELECT row_number() OVER () + 1 AS __guard_row, * FROM {source})"
         with file_order(self.con):
             rows = self.con.execute(f"SELECT {checks} FROM {numbered}").fetchone()
-        # a pattern found in a row may be an allowed mailbox once the row is split into cells
         return [Hit(rel, int(row), col, kind) for (col, kind, _), row in zip(wanted, rows) if row is not None]
 
-    def _private_inside(self, source: str, v: str) -> str | None:
-        """A private value found inside some cell of this column, if any."""
-        cursor = self.con.execute(f"SELECT {v} FROM {source} WHERE length({v}) > {LONG_TEXT}")
-        while batch := cursor.fetchmany(50_000):
-            # one automaton pass per batch of cells
-            for _, value in self._automaton.iter("\n".join(text for (text,) in batch)):
-                return value
-        return None
+    def _database(self, rel: str, path: Path) -> list[Hit]:
+        """Every table of a DuckDB file (attached read-only), and the comments on its tables
+        and columns."""
+        alias = "guard_db"
+        self.con.execute(f"ATTACH {_sql_string(str(path))} AS {alias} (READ_ONLY)")
+        try:
+            tables = self.con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
+                                      "ORDER BY ALL", [alias]).fetchall()
+            hits: list[Hit] = []
+            for schema_name, table in tables:
+                hits += self._table(f"{rel}:{table}", f"{alias}.{_ident(schema_name)}.{_ident(table)}")
+            comments = self.con.execute(
+                "SELECT table_name, NULL, comment FROM duckdb_tables() WHERE database_name = $1 AND comment IS NOT NULL "
+                "UNION ALL SELECT table_name, column_name, comment FROM duckdb_columns() WHERE database_name = $1 "
+                "AND comment IS NOT NULL", [alias]).fetchall()
+            for table, column, comment in comments:
+                for kind in self._found(personal.normalise(str(comment), keep_newlines=True), set()):
+                    hits.append(Hit(f"{rel}:{table}", None, column, kind))
+            return hits
+        finally:
+            self.con.execute(f"DETACH {alias}")
 
     # ---------- text ----------
 
-    def _found(self, text: str, skip: set[str], start: int = 0) -> dict[str, int]:
-        """{kind: position of its first occurrence at or after start} in text, for the kinds not
-        in skip. Patterns are matched from start; a private value counts wherever it ends after it."""
+    def _found(self, norm: str, skip: set[str], start: int = 0) -> dict[str, int]:
+        """{kind: position of its first occurrence at or after start} in normalised text, for
+        the kinds not in skip. RE2 in DuckDB tells whether the text may hold a kind (ten times
+        faster than Python's re); Python's policy then says where, only when it may."""
         found: dict[str, int] = {}
-        if self._automaton and PRIVATE_VALUE not in skip:
-            for end, value in self._automaton.iter(text):
-                if end >= start:
-                    found[PRIVATE_VALUE] = end - len(value) + 1
-                    break
+        if self.private and PRIVATE_VALUE not in skip:
+            at = self.private.locate(norm[start:] if start else norm)
+            if at is not None:
+                found[PRIVATE_VALUE] = at + start
         wanted = [kind for kind in PATTERNS if kind not in skip]
-        if wanted and any(self.con.execute(self._any_pattern, [text[start:] if start else text]).fetchone()):
-            for kind in wanted:
-                for m in self._python_patterns[kind].finditer(text, start):
-                    if kind.startswith("correu") and ALLOWED_EMAILS.fullmatch(m.group(0)):
-                        continue
+        if not wanted:
+            maybe = ()
+        elif len(norm) - start < SMALL_TEXT:  # a query costs more than Python's own search
+            maybe = [True] * len(PATTERNS)
+        else:
+            maybe = self.con.execute(self._pre, [norm[start:] if start else norm]).fetchone()
+        for (kind, d), may in zip(PATTERNS.items(), maybe):
+            if kind in skip or not may:
+                continue
+            for m in d.regex.finditer(norm, start):
+                if d.confirm(m):
                     found[kind] = m.start()
                     break
         return found
 
-    def _text_stream(self, rel: str, fh: IO[bytes]) -> list[Hit]:
+    def _text_stream(self, rel: str, fh: IO[bytes], unescape: bool = True, numbers: bool = True) -> list[Hit]:
         """A text file in blocks that overlap by more than the longest value searched for, so
-        that whatever a block boundary cuts is found whole in the next block."""
+        that whatever a block boundary cuts is found whole in the next block. Markup's entities
+        (&#64; &amp;) are decoded first: they hide nothing from a reader. numbers=False: an
+        element whose whole text is a number (RDF's and Atom's typed literals: byte sizes,
+        counts) is not read."""
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         overlap = max(OVERLAP, self._longest)
         hits: dict[str, Hit] = {}
@@ -208,12 +235,55 @@ class Guard:
             window = tail + text
             if window:
                 # the tail was searched already: only what starts after its first character is new
-                for kind, pos in self._found(window, set(hits), 1 if tail else 0).items():
-                    hits[kind] = Hit(rel, lines_before + window.count("\n", 0, pos) + 1, None, kind)
+                norm = _readable(window) if unescape else window
+                if not numbers:
+                    norm = _NUMBER_NODE.sub("><", norm)
+                norm = personal.normalise(norm, keep_newlines=True)
+                skip_to = 0
+                if tail:
+                    skip_to = len(personal.normalise(_readable(tail[:1]) if unescape else tail[:1], keep_newlines=True))
+                for kind, pos in self._found(norm, set(hits), skip_to).items():
+                    hits[kind] = Hit(rel, lines_before + norm.count("\n", 0, pos) + 1, None, kind)
                 keep = min(len(window), overlap)
                 lines_before += window.count("\n", 0, len(window) - keep)
                 tail = window[len(window) - keep:]
-            if not data or len(hits) == len(PATTERNS) + 1:
+            if not data or len(hits) == len(KINDS):
+                break
+        return list(hits.values())
+
+    def _json_stream(self, rel: str, fh: IO[bytes]) -> list[Hit]:
+        """The strings of a JSON document (keys and values; numbers, booleans and structure
+        apart), read in blocks; a hit names the line its string starts on."""
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        hits: dict[str, Hit] = {}
+        carry, line = "", 1
+        while True:
+            data = fh.read(BLOCK)
+            window = carry + decoder.decode(data, final=not data)
+            carry = ""
+            strings: list[tuple[int, str]] = []
+            for m in _JSON_TOKEN.finditer(window):
+                token = m.group()
+                if token.startswith('"'):
+                    if len(token) < 2 or not token.endswith('"') or (m.end() == len(window) and data):
+                        carry = window[m.start():]
+                        break
+                    try:
+                        value = json.loads(token)
+                    except ValueError:
+                        value = token
+                    if not _NUMBER.fullmatch(value):  # "@value": "157", a typed literal's number
+                        strings.append((line, value))
+                line += token.count("\n")
+            if carry and len(carry) > 64 * BLOCK:  # no JSON string is that long: read it as text
+                carry = carry[-OVERLAP:]
+            if strings:
+                norm = personal.normalise("\n".join(s for _, s in strings), keep_newlines=True)
+                found = self._found(norm, set(hits))
+                for kind in found:
+                    where = next((ln for ln, s in strings if self._holds(s, kind)), strings[0][0])
+                    hits[kind] = Hit(rel, where, None, kind)
+            if not data or len(hits) == len(KINDS):
                 break
         return list(hits.values())
 
@@ -223,13 +293,13 @@ class Guard:
         hits = []
         with zipfile.ZipFile(path) as zf:
             for name in zf.namelist():
-                if name.endswith(".xml"):
+                if name.endswith(".xml") or name.endswith(".rels"):
                     with zf.open(name) as fh:
                         hits += self._xml_stream(f"{rel}:{name}", fh)
         return hits
 
     def _xml_stream(self, rel: str, fh: IO[bytes]) -> list[Hit]:
-        """The text of an XML part (a sheet: every cell's value), in blocks cut just after a '>',
+        """The text of an XML part (a sheet: every cell's text), in blocks cut just after a '>',
         so that every text node is whole in one block. A hit in a sheet names its row and its
         column (by the header's name when the header is inline text)."""
         hits: dict[str, Hit] = {}
@@ -253,13 +323,13 @@ class Guard:
                 text = b"\n".join(nodes).decode("utf-8", errors="replace")
                 if "&" in text:
                     text = html.unescape(text)
-                for kind in self._found(text, set(hits)):
+                for kind in self._found(personal.normalise(text, keep_newlines=True), set(hits)):
                     hits[kind] = self._locate(rel, context, chunk, kind, row, head)
             rows = _ROW_TAG.findall(chunk)
             if rows:
                 row = int(rows[-1])
             context = (context + chunk)[-CONTEXT:]
-            if not data or len(hits) == len(PATTERNS) + 1:
+            if not data or len(hits) == len(KINDS):
                 break
         return list(hits.values())
 
@@ -286,10 +356,43 @@ class Guard:
         return Hit(rel, row, None, kind)
 
     def _holds(self, text: str, kind: str) -> bool:
+        norm = personal.normalise(text)
         if kind == PRIVATE_VALUE:
-            return self._automaton is not None and next(self._automaton.iter(text), None) is not None
-        return any(not (kind.startswith("correu") and ALLOWED_EMAILS.fullmatch(m.group(0)))
-                   for m in self._python_patterns[kind].finditer(text))
+            return self.private.find(norm, normalised=True)
+        return PATTERNS[kind].find(norm) is not None
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# Attributes that only ever hold geometry or styling that the writers compute (charts' paths
+# and coordinates), never data: their numbers are not read as phones.
+_GEOMETRY = re.compile(r'\s(?:d|points|transform|viewBox|x|y|x1|x2|y1|y2|width|height|cx|cy|r|rx|ry|dx|dy|'
+                       r'stroke-dasharray|stroke-width|font-size|clip-path|style)="[^"<>]*"')
+
+
+def _readable(text: str) -> str:
+    if 'd="' in text or 'x="' in text or 'style="' in text or 'transform="' in text:
+        text = _GEOMETRY.sub(" ", text)
+    return html.unescape(text) if "&" in text else text
+
+
+def _csv_numeric(path: Path) -> set[str]:
+    """The columns of a published CSV that its datapackage.json (beside it) types as numbers,
+    booleans or dates: never text, never scanned. Without one, every column is text."""
+    dp = path.with_name("datapackage.json")
+    if not dp.is_file():
+        return set()
+    try:
+        package = json.loads(dp.read_text(encoding="utf-8"))
+        for res in package.get("resources", []):
+            if res.get("path") == path.name:
+                return {f["name"] for f in res.get("schema", {}).get("fields", [])
+                        if f.get("type") in ("integer", "number", "boolean", "date", "datetime", "year")}
+    except (ValueError, OSError, AttributeError, TypeError):
+        pass
+    return set()
 
 
 def _sheet_header(chunk: bytes) -> dict[str, str]:
@@ -306,7 +409,7 @@ def _sheet_header(chunk: bytes) -> dict[str, str]:
     return header
 
 
-def check_folder(guard: Guard | None, folder: Path, only=None) -> None:
+def check_folder(guard: Guard | None, folder: Path, only: Iterable[str | Path] | None = None) -> None:
     if guard is None:
         return
     hits = guard.scan(folder, only)

@@ -3,12 +3,13 @@ the typed tables (src_<name>, public fields only) that the build stage reads."""
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from localret import schema
+from localret import personal, schema
 from localret.validate import field_rules, sanity_rules, table_rules  # noqa: F401  (they register the rules)
 from localret.schema import Field
 from localret.validate.report import DETAIL_LIMIT, Finding, Report, clip
@@ -29,6 +30,9 @@ def validate(sources: Sources) -> Report:
         ca, _, en = problem.reason.partition(" / ")
         report.add(Finding(problem.file, problem.row, problem.field, None, "fitxer-illegible", "error", ca, en))
     loaded = frozenset(sources.files)
+    # the personal-data rules' functions, with this run's private values (localret/personal.py)
+    private = personal.private_values_of(sources.con, loaded)
+    personal.install(sources.con, private)
     contexts = {}
     for name in schema.SOURCE_NAMES:
         if name not in loaded:
@@ -47,16 +51,25 @@ def validate(sources: Sources) -> Report:
             table_hits = pool.submit(lambda: _table_rule_hits(cursor, sources, contexts, small, optimize=False)
                                      + _table_rule_hits(cursor, sources, contexts, big, optimize=True))
             for ctx in contexts.values():
-                _add(report, _field_rule_hits(sources, ctx))
-            _add(report, table_hits.result())
+                _add(report, _field_rule_hits(sources, ctx), private)
+            _add(report, table_hits.result(), private)
     finally:
         cursor.close()
     return report
 
 
-def _add(report: Report, hits: list[tuple[Finding, int]]) -> None:
+def _add(report: Report, hits: list[tuple[Finding, int]], private: personal.PrivateValues | None = None) -> None:
+    """Findings into the report. A value that any rule shows is hidden when it holds personal
+    data (a phone typed into a code breaks its format: that rule must not repeat it)."""
     for finding, total in hits:
+        if finding.value is not None and _personal(finding.value, private):
+            finding = dataclasses.replace(finding, value=None)
         report.add(finding, total=total)
+
+
+def _personal(value: str, private: personal.PrivateValues | None) -> bool:
+    norm = personal.normalise(value)
+    return bool(personal.detect(norm, normalised=True)) or (private is not None and private.find(norm, normalised=True))
 
 
 def _table_rule_hits(con, sources: Sources, contexts: dict[str, Context], rules: list, optimize: bool) -> list:
@@ -91,9 +104,10 @@ def _field_rule_hits(sources: Sources, ctx: Context) -> list[tuple[Finding, int]
     """Every field rule of a table, its predicates planned once. A field rule judges a value
     alone, so a big table is judged once per distinct value of each column; its rows are
     visited again only for the values found wrong."""
-    checks = [Check(f"{rule.code}:{field.name}", rule, field, rule.predicate(field, ctx),
+    # the rule's place in the registry keeps apart rules that share a code (dades-personals)
+    checks = [Check(f"{rule.code}:{field.name}:{i}", rule, field, rule.predicate(field, ctx),
                     "NULL" if field.private or rule.hide_value else f'CAST("{field.name}" AS VARCHAR)')
-              for field in ctx.schema.fields for rule in FIELD_RULES if rule.applies(field)]
+              for field in ctx.schema.fields for i, rule in enumerate(FIELD_RULES) if rule.applies(field)]
     if not checks:
         return []
     by_key = {c.key: c for c in checks}
@@ -122,7 +136,7 @@ def unoptimized(con):
 
 @dataclass(frozen=True)
 class Check:
-    key: str  # "<rule code>:<field>", as the findings name it
+    key: str  # "<rule code>:<field>:<rule index>"
     rule: FieldRule
     field: Field
     condition: str  # the rule's predicate for this field

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from localret import personal
 from localret.validate.rules import ERROR, WARNING, FieldRule, field_rule, fixed
 from localret.validate.sqltypes import DATETIME, quote, typed
 
@@ -15,14 +16,6 @@ TYPE_NAMES = {
 # A spreadsheet's error values (#N/A, #REF!...), as an XLSX error cell is read and a CSV export
 # writes them (sanity_rules.error_value_rule reports them).
 ERROR_VALUES = r"#(NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETTING_DATA|SPILL!|CALC!)"
-
-# Personal data that hides in free text (DOMAIN.md §7-8): e-mails, phone numbers, DNI/NIE.
-EMAIL_RE = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"
-# A Spanish number: nine digits from 6-9, grouped any way people write them (612 345 678,
-# 93 402 29 20, 973 26 88 14, 612-345-678), with an optional +34 / 0034.
-PHONE_RE = r"(^|[^0-9])((\+|00)34[ .-]?)?[6789]([ .-]?[0-9]){8}([^0-9]|$)"
-DNI_RE = r"(^|[^A-Za-z0-9])([0-9]{8}|[XYZ][0-9]{7})[-]?[A-Za-z]([^A-Za-z0-9]|$)"
-
 
 # = + @ - and the whitespace a formula may hide behind (tab, line feed, vertical tab, form
 # feed, carriage return, space, and the no-break spaces).
@@ -116,15 +109,43 @@ nif_rule = field_rule(FieldRule(
     predicate=lambda f, ctx: f"NOT lr_valid_nif({_raw(f, ctx)})",
 ))
 
-personal_data_rule = field_rule(FieldRule(
+# Personal data (DOMAIN.md §7) in any published text field of any source: one rule per kind of
+# the policy (localret/personal.py), so that the report says which kind it found, and one for
+# the run's private values found inside public text. Code lists (enum) cannot hold any.
+def _published_text(f) -> bool:
+    return f.type == "string" and not f.private and "enum" not in f.constraints
+
+
+def _unless_pattern(f, ctx, predicate: str) -> str:
+    """A value of the format its field declares (a code: [0-9]{10}) is judged by that format;
+    one that breaks it is judged by the policy as well (and the report hides it)."""
+    if "pattern" not in f.constraints:
+        return predicate
+    return f"(CASE WHEN regexp_full_match({_raw(f, ctx)}, {quote(f.constraints['pattern'])}) THEN false ELSE {predicate} END)"
+
+
+def _personal_rule(d: personal.Detector) -> FieldRule:
+    ca, _, en = d.kind.partition(" / ")
+    return field_rule(FieldRule(
+        code="dades-personals",
+        severity=ERROR,
+        message=fixed(f"el text publicable conté dades personals: {ca}", f"published text contains personal data: {en or ca}"),
+        applies=_published_text,
+        hide_value=True,
+        predicate=lambda f, ctx: _unless_pattern(f, ctx, personal.kind_predicate(_raw(f, ctx), d)),
+    ))
+
+
+personal_data_rules = [_personal_rule(d) for d in personal.DETECTORS]
+
+private_value_rule = field_rule(FieldRule(
     code="dades-personals",
     severity=ERROR,
-    message=fixed("el text publicable sembla contenir dades personals (correu, telèfon o DNI/NIE)",
-                  "published free text seems to contain personal data (e-mail, phone or DNI/NIE)"),
-    applies=lambda f: "no_personal_data" in f.checks,
+    message=fixed("el text publicable conté el valor d'un camp privat (p. ex. el nom d'una persona de contacte)",
+                  "published text contains the value of a private field (e.g. a contact person's name)"),
+    applies=_published_text,
     hide_value=True,
-    predicate=lambda f, ctx: (f"regexp_matches({_raw(f, ctx)}, {quote(EMAIL_RE)}) OR regexp_matches({_raw(f, ctx)}, {quote(PHONE_RE)}) "
-                              f"OR regexp_matches({_raw(f, ctx)}, {quote(DNI_RE)})"),
+    predicate=lambda f, ctx: _unless_pattern(f, ctx, personal.private_predicate(_raw(f, ctx))),
 ))
 
 formula_rule = field_rule(FieldRule(

@@ -1,0 +1,487 @@
+"""The personal-data policy (DOMAIN.md §7): what counts as personal data in published text.
+
+One policy, used by validation (every published text field of every source) and by the
+privacy guard (every published byte). It needs nothing but Python; `install` adds it to a
+DuckDB connection as a cheap RE2 prefilter plus scalar functions, so that big tables are
+judged once per distinct value and Python only sees the few values the prefilter lets by.
+
+Matching happens on normalised text (`normalise`): NFKC, case folding, accents stripped,
+invisible characters (zero-width spaces and joiners, soft hyphen, BOM) deleted, and every run
+of whitespace (no-break, narrow no-break, thin, ideographic...) made one space.
+
+Detectors (each a named unit: kind, regular expression, confirming check):
+- e-mail: `nom@domini.cat`, also with spaces around "@" and ".", a full-width ＠ (NFKC),
+  "[at]" "(at)" "{at}" "arroba" for the "@" and "[dot]" "(punt)" "dot" "punt" for the dots.
+  A bare English " at " counts only together with a written-out dot ("nom at domini dot cat"):
+  "available at dades.localret.cat" is prose. Only the configured institutional domains
+  (ALLOWED_EMAIL_DOMAINS: localret.cat) are allowed; any other address, generic or not, is
+  stopped (the simple safe rule: a generic mailbox of a member's domain looks exactly like a
+  person's address).
+- phone: nine digits starting 6, 7, 8 or 9, grouped any way with one space, dot, dash or
+  slash between digits (spaces allowed around the punctuation), optionally after +34, 0034,
+  34 or (+34). It is not a phone when it touches a letter or a digit (codes, hashes), when it
+  continues a number on the left ("1.938.803.287", "2026-12-08") or on the right (a decimal
+  part or more groups: "938803287.62", "8/12/2026/..."), or when a currency follows ("€",
+  "eur"). Numeric fields are never scanned: only text.
+- DNI/NIE: 8 digits (X/Y/Z or K/L/M and 7 digits) and the control letter, in any case, with
+  dots, dashes, slashes or spaces between digits; the letter must be
+  "TRWAGMYFPDXBNJZSQVHLCKE"[n % 23] (X/Y/Z read as 0/1/2). Legal persons' NIFs (letter first:
+  P, Q, S, A, B, G...) never match; nor does a date written with separators (2026-11-27 a ...).
+- IBAN: "ES" and 22 digits in any grouping, with its mod-97 check.
+- private values: see `PrivateValues`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable, Iterable
+
+import ahocorasick
+
+# ---------------------------------------------------------------------------------------------
+# normalisation
+
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064]+")
+# Whitespace that NFKC leaves as it is (it maps no-break, thin, ideographic... spaces to " "):
+# a run of it, unless it is one plain space already. Positive classes: Python's re scans
+# them far faster than [^\S\n].
+_WS = " \t\r\x0b\x0c\x1c-\x1f\x85\u1680\u2028\u2029\u00a0\u2000-\u200a\u202f\u205f\u3000"
+_SPACES_NOT_NEWLINE = re.compile(f" [{_WS}]+|[{_WS[1:]}][{_WS}]*")
+_SPACES_RUNS = re.compile(f" [{_WS}\n]+|[{_WS[1:]}\n][{_WS}\n]*")
+# Punctuation and spaces, ASCII and the common typographic ones: removed fast from a batch.
+_PUNCT_FAST = re.compile("[ -/:-@\\[-`{-~\u00a0-\u00bf\u2010-\u2027\u2030-\u205e\u3000-\u303f]+")
+_WORD = re.compile(r"[^\W_]+")
+
+
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+_NOT_WORD = re.compile(r"[\W_]+")
+_NOT_WORD_KEEP_NEWLINE = re.compile(r"[^\w\n]+|_+")
+
+
+def _strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    if decomposed.isascii():
+        return decomposed
+    return unicodedata.normalize("NFC", _COMBINING.sub("", decomposed))
+
+
+def normalise(text: str, keep_newlines: bool = False) -> str:
+    """NFKC, case folded, accents stripped, invisible characters deleted, whitespace collapsed
+    to one space. keep_newlines keeps line feeds (the guard counts lines on normalised text)
+    and collapses only the other whitespace."""
+    if not text.isascii():
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+        text = unicodedata.normalize("NFKC", _strip_accents(text).casefold())  # casefold may leave compatibility forms
+    else:
+        text = text.lower()
+    return (_SPACES_NOT_NEWLINE if keep_newlines else _SPACES_RUNS).sub(" ", text)
+
+
+def words(norm: str) -> list[str]:
+    return _WORD.findall(norm)
+
+
+def compact(text: str) -> str:
+    """Letters and digits of the normalised text only: spacing and punctuation do not count."""
+    return "".join(words(normalise(text)))
+
+
+# ---------------------------------------------------------------------------------------------
+# detectors
+
+@dataclass(frozen=True)
+class Detector:
+    kind: str  # "català / English", as hits and findings name it
+    key: str  # short id, for SQL and tests
+    regex: re.Pattern  # over normalised text
+    confirm: Callable[[re.Match], bool]
+    # RE2 over RAW text: true for every value the regex could find something in (a superset);
+    # values with characters that normalisation changes go to Python anyway (UNSAFE_SQL).
+    prefilter_sql: str
+
+    def find(self, norm: str) -> re.Match | None:
+        for m in self.regex.finditer(norm):
+            if self.confirm(m):
+                return m
+        return None
+
+
+ALLOWED_EMAIL_DOMAINS = ("localret.cat",)
+
+_AT = r"(?: ?(?:@|[\[({<] ?(?:at|arroba) ?[\])}>]) ?| arroba )"
+_DOT_WORD = r"(?: ?[\[({<] ?(?:dot|punt|punto) ?[\])}>] ?| (?:dot|punt|punto) )"
+_DOT = rf"(?: ?\. ?|{_DOT_WORD})"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+EMAIL_RE = re.compile(
+    rf"(?<![a-z0-9._%+-])(?P<local>[a-z0-9][a-z0-9._%+-]*)"
+    rf"(?:{_AT}(?P<domain>{_LABEL}(?:{_DOT}{_LABEL})*{_DOT}[a-z]{{2,24}})"
+    rf"| at (?P<domain2>{_LABEL}(?:{_DOT}{_LABEL})*{_DOT_WORD}[a-z]{{2,24}}))(?![a-z0-9])")
+_DOT_ANY = re.compile(_DOT)
+
+
+def email_domain(m: re.Match) -> str:
+    return _DOT_ANY.sub(".", m.group("domain") or m.group("domain2"))
+
+
+def _email_ok(m: re.Match) -> bool:
+    domain = email_domain(m)
+    return not any(domain == d or domain.endswith("." + d) for d in ALLOWED_EMAIL_DOMAINS)
+
+
+_SEP = r"(?: ?[.\-/] ?| )"
+PHONE_RE = re.compile(
+    r"(?<![0-9a-z])(?<![0-9][ .,\-/])"
+    rf"(?:(?:\(\+?(?:00)?34\)|\+34|0034|34){_SEP}?)?"
+    rf"[6-9](?:{_SEP}?[0-9]){{8}}"
+    r"(?![0-9a-z])(?! ?[.,\-/][0-9])(?! ?(?:€|eur))")
+
+_DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+DNI_RE = re.compile(
+    r"(?<![0-9a-z])(?<![0-9][ .,\-/])"
+    rf"(?:(?P<nie>[xyzklm]){_SEP}?(?P<d7>[0-9](?:{_SEP}?[0-9]){{6}})|(?P<d8>[0-9](?:{_SEP}?[0-9]){{7}}))"
+    rf"(?P<before>{_SEP}?)(?P<letter>[a-z])(?![0-9a-z])")
+_RANGE_AFTER = re.compile(r" ?[.,\-/]? ?[0-9]")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _looks_like_date(text: str) -> bool:
+    groups = _DIGITS.findall(text)
+    if len(groups) != 3:
+        return False
+    for y, m, d in ((groups[0], groups[1], groups[2]), (groups[2], groups[1], groups[0])):
+        if len(y) == 4:
+            try:
+                date(int(y), int(m), int(d))
+                return True
+            except ValueError:
+                pass
+    return False
+
+
+def _dni_ok(m: re.Match) -> bool:
+    if m.group("before") == " " and m.group("letter") in "ay" and _RANGE_AFTER.match(m.string, m.end()):
+        # "de 38.803.287 a 40.000.000": the Catalan or Spanish word between two numbers, not a letter
+        return False
+    if m.group("nie"):
+        digits = re.sub(r"[^0-9]", "", m.group("d7"))
+        lead = {"x": "0", "y": "1", "z": "2"}.get(m.group("nie"), "0")  # K/L/M: the 7 digits alone
+        number = int(lead + digits)
+    else:
+        if _looks_like_date(m.group("d8")):
+            return False
+        number = int(re.sub(r"[^0-9]", "", m.group("d8")))
+    return _DNI_LETTERS[number % 23] == m.group("letter").upper()
+
+
+IBAN_RE = re.compile(rf"(?<![0-9a-z])es(?P<digits>(?:{_SEP}?[0-9]){{22}})(?![0-9a-z])")
+
+
+def _iban_ok(m: re.Match) -> bool:
+    digits = re.sub(r"[^0-9]", "", m.group("digits"))
+    return int(digits[2:] + "1428" + digits[:2]) % 97 == 1  # E=14, S=28
+
+
+_PHONE_BODY = re.compile(r"[6-9](?:(?: ?[.\-/] ?| )?[0-9]){8}$")
+
+
+def _phone_ok(m: re.Match) -> bool:
+    """Nine digits with one decimal point or comma and no other separator are a number with
+    decimals (7509407.95, 677.420625), not a phone."""
+    body = _PHONE_BODY.search(m.group())
+    seps = re.findall(r"[^0-9]", body.group()) if body else []
+    return not (len(seps) == 1 and seps[0] in ".,")
+
+
+# Prefilters: supersets over raw text (RE2 in DuckDB, case-insensitive). "Not a letter or
+# digit" is written [^0-9a-z], which also lets accented letters by: a superset still.
+_NA = "[^0-9a-z]"
+PHONE_PRE = rf"(?i)(^|{_NA})(\(?\+?(00)?34\)?{_NA}*)?[6-9]({_NA}*[0-9]){{8}}({_NA}|$)"
+DNI_PRE = rf"(?i)(^|{_NA})([0-9]|[xyzklm]{_NA}*[0-9])({_NA}*[0-9]){{6,7}}{_NA}*[a-z]({_NA}|$)"
+IBAN_PRE = rf"(?i)(^|{_NA})es({_NA}*[0-9]){{22}}"
+EMAIL_PRE = r"(?i)@|arroba|(^|[^a-z])at([^a-z]|$)"
+
+EMAIL = Detector("correu electrònic / e-mail", "email", EMAIL_RE, _email_ok, EMAIL_PRE)
+PHONE = Detector("telèfon / phone", "phone", PHONE_RE, _phone_ok, PHONE_PRE)
+DNI = Detector("DNI/NIE", "dni", DNI_RE, _dni_ok, DNI_PRE)
+IBAN = Detector("compte bancari (IBAN) / bank account (IBAN)", "iban", IBAN_RE, _iban_ok, IBAN_PRE)
+DETECTORS: tuple[Detector, ...] = (EMAIL, PHONE, DNI, IBAN)
+BY_KEY = {d.key: d for d in DETECTORS}
+
+PRIVATE_VALUE = "valor d'un camp privat / value of a private field"
+
+# Characters that normalisation changes beyond what DuckDB's lower() and strip_accents() do:
+# anything but ASCII, the accented letters of Catalan and Spanish, the middle dot and the
+# typographic quotes and dashes. A raw value holding one goes to Python whatever the prefilter.
+SAFE_CHARS = "àáâäèéêëìíîïòóôöùúûüçñýÿÀÁÂÄÈÉÊËÌÍÎÏÒÓÔÖÙÚÛÜÇÑÝ·‘’“”«»–—…"
+UNSAFE_SQL = "[^\\x{01}-\\x{7f}" + SAFE_CHARS + "]"
+_UNSAFE = re.compile("[^\x00-\x7f" + SAFE_CHARS + "]")
+_ASCII_NOT_WORD = bytes(c for c in range(128) if not (chr(c).isalnum() or chr(c) == "\n"))
+
+
+def detect(text: str, normalised: bool = False) -> list[str]:
+    """The kinds of personal data (detectors only) found in the text."""
+    norm = text if normalised else normalise(text)
+    return [d.kind for d in DETECTORS if d.find(norm)]
+
+
+def find_kind(text: str, key: str) -> bool:
+    return BY_KEY[key].find(normalise(text)) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# private values
+
+MIN_WORDS = 2  # a single word ("Secretaria", "Montserrat") identifies nobody and is everywhere
+MIN_CHARS = 8  # letters and digits, spacing and punctuation apart ("Joan Puig" has 8)
+# A name that says it is a legal person's: a private value equal to a public name of a body of
+# this run and holding one of these words is that body's name, not a person's.
+LEGAL_PERSON_WORDS = re.compile(
+    r"\b(ajuntament|consell|diputacio|consorci|mancomunitat|entitat|area metropolitana|associacio|federacio|"
+    r"generalitat|departament|institut|fundacio|organisme|agencia|empresa|societat|universitat|"
+    r"s ?\.? ?a ?\.? ?u?|s ?\.? ?l ?\.? ?u?|sau|slu|sa|sl)\b")
+
+
+def needle(value: str) -> str | None:
+    """The compact form a private value is searched by, or None when it is not searched for
+    (too short, one word, or an e-mail address or phone number, which the detectors stop)."""
+    norm = normalise(value).strip()
+    tokens = words(norm)
+    if len(tokens) < MIN_WORDS or sum(map(len, tokens)) < MIN_CHARS:
+        return None
+    if not any(c.isalpha() for c in norm):
+        return None  # digits alone: a phone or a code, the detectors' business
+    for d in (EMAIL, PHONE):
+        m = d.find(norm)
+        if m and len(words(norm[:m.start()] + norm[m.end():])) == 0:
+            return None
+    return "".join(tokens)
+
+
+class PrivateValues:
+    """The private values of a run, found as substrings of any text after normalisation, with
+    spacing and punctuation ignored, aligned on words (a match starts where a word of the text
+    starts and ends where one ends: "JOAN  PUIG", "joan-puig", "JoanPuig" and "Joan Puig i
+    Soler" hold "Joan Puig"; "Joan Puigdollers" does not).
+
+    Public names are told apart: a private value is not searched for when, normalised, it is
+    (or is inside, word-aligned) the name of a municipality or comarca of the register, or it is
+    equal to a public name of a body or operator of the run AND reads as a legal person's name
+    (it holds "ajuntament", "consell", "S.A."...). A contact field filled with "Ajuntament de
+    Vic" is public; a person's name typed as a body's name is still stopped."""
+
+    def __init__(self, values: Iterable[str], register_names: Iterable[str] = (), public_names: Iterable[str] = (),
+                 compact_needles: Iterable[str] = ()):
+        """values: private values as written; compact_needles: the compact forms of values
+        already known to qualify (computed by DuckDB for plain text), same rules."""
+        exempt = set()
+        for name in register_names:
+            tokens = words(normalise(name))
+            exempt.update("".join(p + tokens) for p in (["ajuntament", "de"], ["ajuntament", "d"]))
+            for i in range(len(tokens)):
+                for j in range(i + MIN_WORDS, len(tokens) + 1):
+                    exempt.add("".join(tokens[i:j]))
+        self.needles: set[str] = set()
+        legal = {compact(n) for n in public_names if LEGAL_PERSON_WORDS.search(" ".join(words(normalise(n))))}
+        candidates = [needle(v) for v in values]
+        for n in [*candidates, *compact_needles]:
+            if n is None or n in exempt or n in legal:
+                continue
+            self.needles.add(n)
+        self._automaton = None
+        if self.needles:
+            self._automaton = ahocorasick.Automaton()
+            for n in self.needles:
+                self._automaton.add_word(n, len(n))
+            self._automaton.make_automaton()
+
+    def __bool__(self) -> bool:
+        return self._automaton is not None
+
+    def candidates(self, joined: str) -> Iterable[int]:
+        """End positions of needles anywhere in a string (no alignment checked): a prefilter."""
+        if self._automaton is None:
+            return
+        for end, _ in self._automaton.iter(joined):
+            yield end
+
+    def find(self, text: str, normalised: bool = False) -> bool:
+        """Whether the text holds a private value (word-aligned)."""
+        return self.locate(text if normalised else normalise(text)) is not None
+
+    def locate(self, norm: str) -> int | None:
+        """Where in the normalised text the first private value (word-aligned) starts, if any."""
+        if self._automaton is None:
+            return None
+        if next(self._automaton.iter(_NOT_WORD.sub("", norm)), None) is None:
+            return None
+        spans = [m.span() for m in _WORD.finditer(norm)]
+        flat = "".join(norm[a:b] for a, b in spans)
+        starts, ends, at = {}, set(), 0
+        for a, b in spans:
+            starts[at] = a
+            at += b - a
+            ends.add(at)
+        for end, length in self._automaton.iter(flat):
+            if end + 1 in ends and end + 1 - length in starts:
+                return starts[end + 1 - length]
+        return None
+
+    def find_many(self, texts) -> list[bool]:
+        """find() over many texts at once (a list, or a pyarrow array): the texts are joined,
+        normalised and compacted as one string (a few calls into C, not a few per text), one
+        automaton pass finds candidates, and the word alignment is checked only in the texts
+        it points at."""
+        values = texts.to_pylist() if hasattr(texts, "to_pylist") else list(texts)
+        out = [False] * len(values)
+        if self._automaton is None or not values:
+            return out
+        joined = "\n".join("" if t is None else t.replace("\n", " ") for t in values)
+        if _UNSAFE.search(joined) is None:
+            # ASCII, Catalan and Spanish accented letters, typographic quotes and dashes only:
+            # decomposed, what is not ASCII is accents and punctuation, dropped with the rest
+            # of the punctuation in C (the same compact forms as the exact rule below).
+            flat = (unicodedata.normalize("NFKD", joined).encode("ascii", "ignore").lower()
+                    .translate(None, _ASCII_NOT_WORD).decode("ascii"))
+        else:
+            flat = _NOT_WORD_KEEP_NEWLINE.sub("", normalise(joined, keep_newlines=True))
+        if next(self._automaton.iter(flat), None) is None:
+            return out
+        for end in self.candidates(flat):
+            i = flat.count("\n", 0, end)
+            if not out[i] and values[i] is not None:
+                out[i] = self.find(values[i])
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# DuckDB
+
+COMPACT_SQL = "regexp_replace(strip_accents(lower({v})), '[^a-z0-9]+', '', 'g')"
+
+
+def sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def kind_predicate(v: str, d: Detector) -> str:
+    """SQL: true when the text value v holds this kind of personal data. One RE2 prefilter
+    (a superset: the kind's shape, or characters that only Python normalises) runs over every
+    value; Python (lr_personal_<key>) only over those it lets by."""
+    pre = f"(?:{d.prefilter_sql[4:]})|{UNSAFE_SQL}" if d.prefilter_sql.startswith("(?i)") else d.prefilter_sql
+    return f"(CASE WHEN regexp_matches({v}, {sql_string('(?i)' + pre)}) THEN lr_personal_{d.key}({v}) ELSE false END)"
+
+
+# A private value holds a letter (personal.needle): a value without one never holds it.
+_LETTER_OR_UNSAFE = "[A-Za-z]|" + UNSAFE_SQL
+
+
+def private_predicate(v: str) -> str:
+    """SQL: true when the text value v holds a private value of the run. Python sees the values
+    in DuckDB's batches, one automaton pass per batch (PrivateValues.find_many)."""
+    return f"coalesce(lr_private_value({v}), false)"
+
+
+def install(con, private: PrivateValues | None = None) -> None:
+    """Registers the policy's functions on a connection (again: the private values change)."""
+    import duckdb
+    import pyarrow as pa
+
+    for d in DETECTORS:
+        name = f"lr_personal_{d.key}"
+        try:
+            con.remove_function(name)
+        except Exception:
+            pass
+        con.create_function(name, (lambda det: lambda v: v is not None and det.find(normalise(v)) is not None)(d),
+                            [duckdb.sqltype("VARCHAR")], duckdb.sqltype("BOOLEAN"), side_effects=False)
+    values = private or PrivateValues(())
+
+    def private_value(texts):
+        return pa.array(values.find_many(texts), pa.bool_())
+
+    try:
+        con.remove_function("lr_private_value")
+    except Exception:
+        pass
+    con.create_function("lr_private_value", private_value, [duckdb.sqltype("VARCHAR")],
+                        duckdb.sqltype("BOOLEAN"), type="arrow", null_handling="special", side_effects=False)
+
+
+def private_values_of(con, tables: Iterable[str]) -> PrivateValues:
+    """The private values of the loaded sources (raw_<name>), with the register's names and the
+    run's public body names for the public-name rule."""
+    import duckdb
+
+    from localret import schema
+
+    parts, names = [], []
+    for name in tables:
+        s = schema.source_schema(name)
+        present = {r[0] for r in con.execute(f"DESCRIBE raw_{name}").fetchall()}
+        for f in s.private_fields:
+            if f.name in present:
+                # a plain address is the e-mail detector's (contains() is nearly free; a regular
+                # expression over every row of a big table is not)
+                c = f'"{f.name}"'
+                allowed = " OR ".join(f"contains(lower({c}), {sql_string('@' + d)})" for d in ALLOWED_EMAIL_DOMAINS)
+                parts.append(f"SELECT DISTINCT {c} AS v FROM raw_{name} WHERE {c} IS NOT NULL AND "
+                             f"CASE WHEN NOT contains({c}, '@') THEN true WHEN contains({c}, ' ') THEN true "
+                             f"ELSE {allowed} END")
+        for f in s.public_fields:
+            if f.name in PUBLIC_NAME_FIELDS and f.name in present:
+                names.append(f'SELECT "{f.name}" AS v FROM raw_{name}')
+    if not parts:
+        return PrivateValues(())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE lr_private_raw AS SELECT DISTINCT v FROM ({' UNION ALL '.join(parts)})")
+    # Most private values are e-mail addresses (left to the detector) and names of plain
+    # letters: DuckDB drops the former and computes the compact form of the latter; Python
+    # normalises only what holds other characters.
+    flat = COMPACT_SQL.format(v="v")
+    rows = con.execute(f"""
+        SELECT v, CASE WHEN regexp_matches(v, {sql_string(UNSAFE_SQL)}) THEN NULL ELSE {flat} END,
+               len(regexp_extract_all(strip_accents(lower(v)), '[a-z0-9]+')),
+               regexp_matches(strip_accents(lower(v)), {sql_string(LEGAL_PERSON_WORDS.pattern)})
+        FROM lr_private_raw
+        WHERE regexp_matches(v, {sql_string(_LETTER_OR_UNSAFE)})
+          AND NOT (regexp_full_match(v, {sql_string(PLAIN_EMAIL_SQL)})
+                   AND NOT regexp_full_match(v, {sql_string(ALLOWED_EMAIL_SQL)}))""").fetchall()
+    values: list[str] = []
+    ready: list[str] = []
+    legal: list[str] = []
+    for v, f, n, reads_legal in rows:
+        if f is None:
+            values.append(v)
+        elif n >= MIN_WORDS and len(f) >= MIN_CHARS and not f.isdigit():
+            ready.append(f)
+        if reads_legal or f is None:
+            legal.append(v)
+    public: list[str] = []
+    if names and legal:
+        # only the public names equal to a private value that reads as a legal person's matter
+        # (usually none): only then are the run's public names compared, by DuckDB
+        con.execute("CREATE OR REPLACE TEMP TABLE lr_private_legal AS SELECT unnest(?) AS v", [legal])
+        public = [v for (v,) in con.execute(
+            f"SELECT DISTINCT v FROM ({' UNION ALL '.join(names)}) WHERE v IS NOT NULL AND {flat} IN "
+            f"(SELECT {flat} FROM lr_private_legal)").fetchall()]
+        con.execute("DROP TABLE lr_private_legal")
+    register = []
+    try:
+        register = [v for (v,) in con.execute(
+            "SELECT nom FROM register_municipis UNION SELECT nom_idescat FROM register_municipis "
+            "UNION SELECT comarca_nom FROM register_comarques").fetchall() if v]
+    except duckdb.Error:  # no register loaded on this connection
+        pass
+    con.execute("DROP TABLE lr_private_raw")
+    return PrivateValues(values, register, public, compact_needles=ready)
+
+
+PLAIN_EMAIL_SQL = r"\s*[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\s*"
+ALLOWED_EMAIL_SQL = r"\s*[A-Za-z0-9._%+-]+@(.*\.)?(" + "|".join(re.escape(d) for d in ALLOWED_EMAIL_DOMAINS) + r")\s*"
+
+
+# Public fields that hold names of bodies and operators (the public-name rule).
+PUBLIC_NAME_FIELDS = {"nom", "nom_ens", "adjudicatari", "operador"}

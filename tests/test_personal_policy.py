@@ -1,0 +1,177 @@
+"""The personal-data policy (localret/personal.py) unit by unit: normalisation, each detector
+with the ways people write that kind of data and the look-alikes that must pass (codes, legal
+persons' NIFs, amounts, dates, versions, hashes), the DuckDB prefilter as a superset of the
+Python policy, and the private values with the public-name rule."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from localret import personal
+from localret.personal import DNI, EMAIL, IBAN, PHONE, PrivateValues, detect, normalise
+
+PHONES = ["612345678", "612 345 678", "612 34 56 78", "61 234 56 78", "93 402 29 20", "934 02 29 20", "973.26.88.14",
+          "612-345-678", "612/345/678", "+34 612 345 678", "+34612345678", "0034 612345678", "(+34) 612 345 678",
+          "34 612 345 678", "612\u00a0345\u00a0678", "612\u202f34\u202f56\u202f78", "61\u20092 345 678",
+          "6\u200b1\u200b2\u200b3\u200b4\u200b5\u200b6\u200b7\u200b8", "６１２３４５６７８", "tel.612.345.678",
+          "mòbil: 712-34-56-78.", "crida al 612 - 345 - 678", "93 402 29 20 612 345 678"]
+NOT_PHONES = ["0801930008", "8101150006", "8101150006 9002660009", "08019", "080193", "17079 25120 43148",
+              "1.234.567,89", "38803287.62", "38.803.287,62", "938.803.287,62 €", "938803287.62", "7509407.95",
+              "677.420625 362.071181", "1.938.803.287", "612345678901", "2026-11-27", "2019-04-09T00:00:00+00:00",
+              "27/11/2026 - 8/12/2026", "versió 1.2.0", "prefect 3.9.1", "sha256 a3f5612345678b9c0d",
+              "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "123e4567-e89b-12d3-a456-426614174000",
+              "938 803 287 eur", "938.803.287 €", "Decret 2019/12", "8705000.0", "P0801900B"]
+EMAILS = ["joan.puig@gmail.com", "JOAN.PUIG@GMAIL.COM", "joan @ gmail . com", "joan＠gmail.com", "joan [at] gmail [dot] com",
+          "joan(at)domini.cat", "joan (at) domini (dot) cat", "joan{at}domini{punt}cat", "joan arroba domini punt cat",
+          "joan arroba domini.cat", "joan at domini dot cat", "joan [arroba] domini [punt] cat", "escriviu a m.vila@ajvic.cat.",
+          "joan\u200b@\u200bgmail.com", "jo\u00a0an.puig@gmail.com"]
+NOT_EMAILS = ["info@localret.cat", "dades @ localret . cat", "dades [at] localret [dot] cat", "available at dades.localret.cat",
+              "published at example.org", "@media screen", '"@context": "https://schema.org"', "@SUM(A1)",
+              "https://dades.localret.cat/membres/1.2.0/"]
+DNIS = ["12345678Z", "12345678z", "12.345.678-Z", "12 345 678 Z", "12-345-678-Z", "12345678-Z", "X1234567L", "x-1234567-l",
+        "Y 1234567 X", "Z.1234567.R", "DNI: 00000000T", "NIE X0000000T", "４５６７８９０１Ｔ".replace("Ｔ", "G")]
+NOT_DNIS = ["12345678A", "X1234567A", "P0801900B", "P0800000B", "Q2826000H", "S2800568D", "A08015497", "B65432109",
+            "G08000000", "2026-11-27 a 2027-01-01", "de 38803287 a 40000000", "20261127T", "versió 12345678"]
+IBANS = ["ES91 2100 0418 4502 0005 1332", "ES9121000418450200051332", "es91-2100-0418-45-0200051332",
+         "IBAN: ES91.2100.0418.4502.0005.1332", "ES91\u00a02100\u00a00418\u00a04502\u00a00005\u00a01332"]
+NOT_IBANS = ["ES91 2100 0418 4502 0005 1333", "ES00 0000 0000 0000 0000 0000", "ESP 2100 0418"]
+
+
+def test_normalise_folds_case_accents_and_every_kind_of_space():
+    assert normalise("ÀNGELS\u00a0Vilà\u202fi\u2009Ròdenas \u3000 Puig") == "angels vila i rodenas puig"
+    assert normalise("Jo\u200bsep") == "josep"  # invisible characters are deleted
+    assert normalise("ＦＵＬＬ　ｗｉｄｔｈ＠") == "full width@"  # NFKC
+    assert normalise("a\n\n b", keep_newlines=True) == "a\n\n b"
+    assert personal.compact("L'Hospitalet de Llobregat") == "lhospitaletdellobregat"
+
+
+@pytest.mark.parametrize("text", PHONES)
+def test_phones(text):
+    assert PHONE.kind in detect(text)
+
+
+@pytest.mark.parametrize("text", NOT_PHONES)
+def test_not_phones(text):
+    assert PHONE.kind not in detect(text)
+
+
+@pytest.mark.parametrize("text", EMAILS)
+def test_emails(text):
+    assert EMAIL.kind in detect(text)
+
+
+@pytest.mark.parametrize("text", NOT_EMAILS)
+def test_not_emails(text):
+    assert EMAIL.kind not in detect(text)
+
+
+@pytest.mark.parametrize("text", DNIS)
+def test_dni_nie(text):
+    assert DNI.kind in detect(text)
+
+
+@pytest.mark.parametrize("text", NOT_DNIS)
+def test_not_dni_nie(text):
+    assert DNI.kind not in detect(text)
+
+
+def test_dni_control_letter_is_checked_for_every_remainder():
+    for n in range(10_000_000, 10_000_023):
+        good = "TRWAGMYFPDXBNJZSQVHLCKE"[n % 23]
+        assert DNI.kind in detect(f"{n:08d}{good}")
+        assert DNI.kind not in detect(f"{n:08d}{'A' if good != 'A' else 'T'}")
+
+
+@pytest.mark.parametrize("text", IBANS)
+def test_iban(text):
+    assert IBAN.kind in detect(text)
+
+
+@pytest.mark.parametrize("text", NOT_IBANS)
+def test_not_iban(text):
+    assert IBAN.kind not in detect(text)
+
+
+def test_clean_administrative_text_has_nothing():
+    text = ("Contractació agregada dels serveis de telecomunicacions de la demarcació de Barcelona (2018-2019), "
+            "Decret de la Presidència 2019/12 de 2019-04-09; pressupost 38.803.287,62 EUR sense IVA; 248 ens; "
+            "48 mesos + 24. Ajuntament de Barcelona (P0801900B, codi d'ens 0801930008, INE 08019). Versió 1.2.0, "
+            "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08. Contacte: dades@localret.cat.")
+    assert detect(text) == []
+
+
+# --- the DuckDB side: a superset prefilter, then the same Python policy --------------------------
+@pytest.fixture(scope="module")
+def con():
+    c = duckdb.connect()
+    personal.install(c, PrivateValues(["Lluís Pujol Vilaró"]))
+    return c
+
+
+@pytest.mark.parametrize("detector,texts", [(PHONE, PHONES + NOT_PHONES), (EMAIL, EMAILS + NOT_EMAILS),
+                                            (DNI, DNIS + NOT_DNIS), (IBAN, IBANS + NOT_IBANS)], ids=lambda x: getattr(x, "key", ""))
+def test_sql_predicate_agrees_with_python(con, detector, texts):
+    con.execute("CREATE OR REPLACE TABLE t AS SELECT unnest(?) AS v", [texts])
+    got = dict(con.execute(f"SELECT v, {personal.kind_predicate('v', detector)} FROM t").fetchall())
+    assert got == {t: detector.find(normalise(t)) is not None for t in texts}
+
+
+def test_sql_private_predicate_agrees_with_python(con):
+    texts = ["LLUIS PUJOL VILARO", "lluís\u00a0pujol  vilaró", "Contacte: Lluis-Pujol Vilaro.", "Lluís Pujol Vilarós",
+             "Ajuntament d'Avià", None, "ＬＬＵＩＳ ＰＵＪＯＬ ＶＩＬＡＲＯ"]
+    con.execute("CREATE OR REPLACE TABLE t AS SELECT unnest(?) AS v", [texts])
+    got = con.execute(f"SELECT v, {personal.private_predicate('v')} FROM t").fetchall()
+    assert [flag for _, flag in got] == [True, True, True, False, False, False, True]
+
+
+# --- private values and the public-name rule --------------------------------------------------------
+def test_private_values_are_found_word_aligned_in_any_case_accent_and_spacing():
+    pv = PrivateValues(["Lluís Pujol Vilaró"])
+    for text in ["LLUIS PUJOL VILARO", "Sr. lluis  pujol\u00a0vilaro, tècnic", "LluisPujol-Vilaro", "l l u i s pujol vilaro"]:
+        assert pv.find(text), text
+    for text in ["Lluís Pujol Vilarós", "XLluís Pujol Vilaró", "Lluís Pujol", "Pujol Vilaró"]:
+        assert not pv.find(text), text
+
+
+def test_short_one_word_and_detected_values_are_not_searched_for():
+    pv = PrivateValues(["Pep Vila", "Secretaria", "Montserrat", "joan.puig@gmail.com", "612 345 678", "Joan Puig"])
+    assert pv.needles == {"joanpuig"}
+
+
+def test_a_private_address_of_the_allowed_domain_stays_a_private_value():
+    assert PrivateValues(["jordi.pla@localret.cat"]).find("Contacte: jordi.pla@localret.cat")
+
+
+def test_public_name_rule():
+    """A private value that is a public body's name is public: the register's municipalities
+    (alone, inside a longer name, or as "Ajuntament de X"), or a body or operator name of the
+    run that reads as a legal person's. A person's name typed as a body's name is still
+    personal."""
+    pv = PrivateValues(
+        ["Ajuntament de Vic", "Joan Despí", "Sant Cugat del Vallès", "Ajuntament de Sant Boi de Llobregat",
+         "Consell Comarcal d'Osona", "Telefónica de España, S.A.U.", "Maria Puig Soler", "Ajuntament de Vic - Informàtica"],
+        register_names=["Vic", "Sant Joan Despí", "Sant Cugat del Vallès", "Sant Boi de Llobregat"],
+        public_names=["Ajuntament de Vic", "Consell Comarcal d'Osona", "Telefónica de España, S.A.U.", "Maria Puig Soler"])
+    assert pv.needles == {"mariapuigsoler", "ajuntamentdevicinformatica"}
+
+
+def test_private_values_of_a_run(tmp_path):
+    con = duckdb.connect()
+    con.execute("CREATE TABLE raw_convenis_parts (conveni_id VARCHAR, codi_ens VARCHAR, nif VARCHAR, nom VARCHAR, rol VARCHAR, "
+                "carrec_signant VARCHAR, nom_signant VARCHAR)")
+    con.execute("INSERT INTO raw_convenis_parts VALUES ('C-1', NULL, 'P0801900B', 'Ajuntament de Vic', 'SIGNANT', 'Alcalde de Vic', "
+                "'Ajuntament de Vic'), ('C-1', NULL, 'P5800010J', 'Consorci Localret', 'SIGNANT', 'President', 'Anna Serra Bosch')")
+    pv = personal.private_values_of(con, ["convenis_parts"])
+    assert pv.needles == {"annaserrabosch"}
+
+
+def test_a_value_that_another_rule_shows_is_hidden_when_it_is_personal(sources):
+    """A phone typed into a NIF breaks the NIF's rule, which shows values: not this one."""
+    t = sources.table("convenis_parts")
+    row = next(r["_row"] for r in t.rows() if r["nif"])
+    t.set(row, "nif", "612 345 678").save()
+    report, _ = sources.validate()
+    hits = [f for f in report.findings if f.code == "nif-incorrecte" and f.row == row]
+    assert hits and all(f.value is None for f in hits)
+    assert "612 345 678" not in report.to_text(limit=None) + report.to_json()
