@@ -241,3 +241,14 @@ def test_a_run_refuses_to_extend_a_broken_chain(out, tmp_path):
                            "--state", str(tmp_path / "state"), "--as-of", "2026-11-27"], capture_output=True, text=True)
     assert done.returncode == 3 and "does not chain" in done.stderr, done.stdout + done.stderr
     assert tree(out) == before
+
+
+def test_a_publish_over_unreadable_versions_json_fails_cleanly(out, tmp_path):
+    target = out / "membres" / "versions.json"
+    target.write_bytes(target.read_bytes()[:50])
+    before = tree(out)
+    done = subprocess.run([LOCALRET, "publish", "--no-prefect", "--out", str(out), "--state", str(tmp_path / "state"),
+                           "--as-of", "2026-11-27"], capture_output=True, text=True)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "membres/versions.json" in done.stderr and "unreadable" in done.stderr and "Traceback" not in done.stderr
+    assert tree(out) == before

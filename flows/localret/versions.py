@@ -30,7 +30,16 @@ def read_versions(out: Path, name: str) -> list[dict]:
     path = out / name / "versions.json"
     if not path.exists():
         return []
-    return json.loads(path.read_text(encoding="utf-8"))["versions"]
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))["versions"]
+        if not isinstance(entries, list) or not all(isinstance(e, dict) and "version" in e for e in entries):
+            raise ValueError("versions")
+        return entries
+    except (OSError, ValueError, KeyError, TypeError):
+        from localret.errors import PublishError
+
+        raise PublishError(f"{path}: il·legible; no s'hi pot afegir cap versió (comproveu-ho amb `localret verify`) / "
+                           "unreadable; no release can be added to it (check it with `localret verify`)") from None
 
 
 def unchanged(out: Path, name: str, summary: str = "omès: entrades sense canvis / skipped: inputs unchanged") -> ReleaseResult:
