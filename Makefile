@@ -18,7 +18,7 @@ sample: setup
 	$(BIN)/localret publish
 
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 bench: setup
 	$(BIN)/python -m benchmarks
