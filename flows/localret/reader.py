@@ -140,6 +140,8 @@ def _line_at(raw: bytes, offset: int) -> int:
     return raw[:offset].count(_newline(raw[:CHUNK])) + 1
 
 
+_NOT_CP1252 = frozenset((0x81, 0x8D, 0x8F, 0x90, 0x9D))  # the bytes Windows-1252 leaves undefined
+
 # A valid UTF-8 sequence of two to four bytes (RFC 3629: no overlong forms, no surrogates).
 _UTF8_MULTI = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
                          rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
@@ -170,6 +172,9 @@ def _bad_encoding(path: Path, raw: bytes, offset: int, bom: bool = False) -> Sou
 
 
 def _mixed_encoding(path: Path, line: int, offset: int, byte: int, utf8_line: int) -> SourceError:
+    if byte in _NOT_CP1252:  # neither UTF-8 nor Windows-1252
+        return SourceError(path.name, line, None, f"codificació no reconeguda (byte {offset}: 0x{byte:02X}): deseu el fitxer com a "
+                           f"UTF-8 / unknown encoding (byte {offset}: 0x{byte:02X}): save the file as UTF-8")
     return SourceError(path.name, line, None,
                        f"el fitxer és UTF-8 (p. ex. la línia {utf8_line}) però el byte {offset} (0x{byte:02X}) d'aquesta línia no "
                        "ho és: no es reinterpreta; deseu-lo tot com a UTF-8 / the file is UTF-8 (e.g. line "
@@ -1043,6 +1048,10 @@ def _read_sheet(book: _Xlsx) -> Table:
                                   f"{MAX_FIELD_BYTES // 2**20} MiB per cel·la / a cell holds a text over {HUGE_XML_RUN // 2**20} MiB, "
                                   f"over the {MAX_FIELD_BYTES // 2**20} MiB limit per cell") from None
             raise book.refuse(None, None, f"llibre Excel il·legible ({part}) / unreadable Excel workbook: {str(exc)[:200]}") from None
+        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+            raise book.refuse(None, None, f"llibre Excel malmès / corrupt Excel workbook: {str(exc)[:200]}") from None
+        finally:
+            stream.fh.close()
 
     # The first rows are kept until the header is settled (a title above it is looked for among
     # them); every later row goes straight into its columns: no row is held twice.
