@@ -136,7 +136,7 @@ def planted(draw, datum: str) -> str:
 
 
 # --- the policy ----------------------------------------------------------------------------------
-@budget(300)
+@budget(150)
 @given(DATA.flatmap(lambda kd: st.tuples(st.just(kd[0]), planted(kd[1]))))
 def test_policy_finds_planted_data(case):
     key, text = case
@@ -153,7 +153,7 @@ def test_policy_finds_a_private_name_retyped(case):
 PrivateValues = personal.PrivateValues
 
 
-@budget(25)
+@budget(15)
 @given(st.lists(DATA.flatmap(lambda kd: planted(kd[1])), min_size=1, max_size=30))
 def test_duckdb_prefilter_lets_every_planted_datum_by(texts):
     """The RE2 prefilter is a superset: in DuckDB, each text is flagged by some kind."""
@@ -196,7 +196,7 @@ def _plant_in_source(src: Path, file: str, field: str, row: int, text: str) -> i
 
 
 @pytest.mark.timeout(600)
-@budget(4)
+@budget(3)
 @given(DATA, st.sampled_from(FIELDS), st.integers(0, 10_000), st.data())
 def test_validation_refuses_and_never_repeats_the_value(datum, where, row, data):
     key, value = datum
@@ -276,7 +276,7 @@ def _check_guard(folder: Path, files: list[str], kind: str, secret: str, guard: 
 
 
 @pytest.mark.timeout(600)
-@budget(6)
+@budget(4)
 @given(DATA, st.data())
 def test_guard_finds_planted_data_in_every_format(datum, data):
     key, value = datum

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from localret import personal
 from localret.validate.rules import ERROR, WARNING, FieldRule, field_rule, fixed
 from localret.validate.sqltypes import DATETIME, quote, typed
@@ -112,8 +114,15 @@ nif_rule = field_rule(FieldRule(
 # Personal data (DOMAIN.md §7) in any published text field of any source: one rule per kind of
 # the policy (localret/personal.py), so that the report says which kind it found, and one for
 # the run's private values found inside public text. Code lists (enum) cannot hold any.
+_DIGITS_ONLY = re.compile(r"(\[0-9\]|\\d|[0-9]|\{[0-9]+(,[0-9]*)?\}|[()?*+|])+")
+
+
 def _published_text(f) -> bool:
-    return f.type == "string" and not f.private and "enum" not in f.constraints
+    """Published free text: not a code list, and not a code whose format admits digits only
+    (codi_ens: [0-9]{10}): a value of that format holds no personal data by the policy's rules,
+    and one that breaks it is reported by the format rule, its value hidden when personal."""
+    return (f.type == "string" and not f.private and "enum" not in f.constraints
+            and not _DIGITS_ONLY.fullmatch(f.constraints.get("pattern", "x")))
 
 
 def _unless_pattern(f, ctx, predicate: str) -> str:
