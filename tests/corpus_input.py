@@ -325,8 +325,10 @@ CASES = [
     Case("unquoted-cr-inside-a-row", cell_edit("contractes.csv", 12, "titol", "Contractació\ragregada"), 1,
          ["contractes.csv, fila 12", "line break (CR) inside a value without quotes"]),
     # --- field size ---------------------------------------------------------------------------------
-    Case("two-mib-field", cell_edit("convenis.csv", 6, "objecte", "Col·laborar " * 200_000), 1,
+    Case("one-and-a-half-mib-field", cell_edit("convenis.csv", 6, "objecte", "Col·laborar " * 120_000), 1,
          ["convenis.csv, fila 6", "objecte", "camp-massa-gran"]),
+    Case("three-mib-record", cell_edit("contractes.csv", 7, "adjudicatari", "Operador " * 350_000), 1,
+         ["contractes.csv, fila 7", "1 MiB"]),
     Case("twenty-mib-field", big_field(20 * 1024 * 1024), 1, ["adhesions.csv, fila 20", "1 MiB"]),
     Case("huge-shared-string", roster_book(set_roster(5, "motiu_baixa", ("s", "0")), shared=huge_shared_string(300 * 2**20)), 1,
          ["membres.xlsx, fila 5", "motiu_baixa", "1 MiB"]),

@@ -476,15 +476,15 @@ def test_a_quoted_cr_is_part_of_the_value(tmp_path):
     assert table.frame.iloc[2]["nota"] == "col·la\rboració"
 
 
-def test_a_record_over_the_line_limit_is_refused_with_its_row(tmp_path):
-    from localret.reader import MAX_LINE_BYTES
-
+def test_a_very_long_field_is_read_not_a_crash(tmp_path):
+    """The reader takes it whole and the rule camp-massa-gran names its row and field
+    (test_rules: field-over-1-mib; the corpus: twenty-mib-field)."""
     rows = [r[:] for r in ROWS]
-    rows[1][1] = "x" * (MAX_LINE_BYTES + 10)
+    rows[1][1] = "x" * (20 * 1024 * 1024)
     path = tmp_path / "long.csv"
     path.write_text(csv_text(rows), encoding="utf-8")
-    err = refused(path)
-    assert err.row == 3 and "1 MiB" in err.reason
+    table = read_table(path)
+    assert len(table.frame.iloc[1]["nom"]) == 20 * 1024 * 1024 and list(table.frame["_row"]) == [2, 3, 4]
 
 
 def test_header_names_lose_invisible_characters_with_a_note(tmp_path):

@@ -161,8 +161,18 @@ def _hits_per_value(con, table: str, checks: list[Check]) -> str | None:
     """One query per column finds its wrong values among its distinct ones (NULL included);
     the rows holding them are joined back only if there are any."""
     ctes, picks = [], []
-    for name in dict.fromkeys(c.field.name for c in checks):
-        mine = [c for c in checks if c.field.name == name]
+    by_column: dict[str, list[Check]] = {}
+    for c in checks:
+        by_column.setdefault(c.field.name, []).append(c)
+    scanned = [c for mine in by_column.values() if all(x.rule.cheap for x in mine) for c in mine]
+    if scanned:  # columns that only cheap rules check: one pass over the rows, no grouping
+        flags, any_hit = _flags(scanned)
+        shown = ", ".join(f"{c.shown} AS _v{i}" for i, c in enumerate(scanned))
+        ctes.append(f"_scanned AS MATERIALIZED (SELECT * FROM (SELECT _row, {flags}, {shown} FROM raw_{table}) WHERE {any_hit})")
+        picks += [f"SELECT _row, {quote(c.key)} AS k, _v{i} AS value FROM _scanned WHERE _f{i}" for i, c in enumerate(scanned)]
+    for name, mine in by_column.items():
+        if all(x.rule.cheap for x in mine):
+            continue
         flags, any_hit = _flags(mine)
         bad = f'"_bad_{table}_{name}"'
         # Two statements: in one, DuckDB would push the predicates below the DISTINCT (even a
