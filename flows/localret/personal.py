@@ -408,12 +408,8 @@ def private_predicate(v: str) -> str:
 
 def install(con, private: PrivateValues | None = None) -> None:
     """Registers the policy's functions on a connection (again: the private values change)."""
-    install_detectors(con)
-    install_private(con, private)
-
-
-def install_detectors(con) -> None:
     import duckdb
+    import pyarrow as pa
 
     for d in DETECTORS:
         name = f"lr_personal_{d.key}"
@@ -423,14 +419,6 @@ def install_detectors(con) -> None:
             pass
         con.create_function(name, (lambda det: lambda v: v is not None and det.find(normalise(v)) is not None)(d),
                             [duckdb.sqltype("VARCHAR")], duckdb.sqltype("BOOLEAN"), side_effects=False)
-
-
-def install_private(con, private: PrivateValues | None = None) -> None:
-    """lr_private_value alone, with this run's private values (the detectors stay as they are:
-    another connection of the database may be using them)."""
-    import duckdb
-    import pyarrow as pa
-
     values = private or PrivateValues(())
 
     def private_value(texts):

@@ -30,10 +30,9 @@ def validate(sources: Sources) -> Report:
         ca, _, en = problem.reason.partition(" / ")
         report.add(Finding(problem.file, problem.row, problem.field, None, "fitxer-illegible", "error", ca, en))
     loaded = frozenset(sources.files)
-    # The personal-data rules' detectors (localret/personal.py) now; the run's private values
-    # are collected on the second connection while the other field rules run (collecting them
-    # reads every private column: ~40% of validating a 1M-row table, one core mostly).
-    personal.install_detectors(sources.con)
+    # the personal-data rules' functions, with this run's private values (localret/personal.py)
+    private = personal.private_values_of(sources.con, loaded)
+    personal.install(sources.con, private)
     contexts = {}
     for name in schema.SOURCE_NAMES:
         if name not in loaded:
@@ -46,18 +45,13 @@ def validate(sources: Sources) -> Report:
     big = [r for r in active if r not in small]
     # The table rules run on a second connection while this one judges the fields: each side
     # has long stretches that use one core only (planning, small tables, single-group work).
-    # First on that connection come the private values, which the last field rules need.
     cursor = sources.con.cursor()
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
-            private_values = pool.submit(personal.private_values_of, cursor, loaded)
             table_hits = pool.submit(lambda: _table_rule_hits(cursor, sources, contexts, small, optimize=False)
                                      + _table_rule_hits(cursor, sources, contexts, big, optimize=True))
-            field_hits = [h for ctx in contexts.values() for h in _field_rule_hits(sources, ctx, private_values=False)]
-            private = private_values.result()
-            personal.install_private(sources.con, private)
-            field_hits += [h for ctx in contexts.values() for h in _field_rule_hits(sources, ctx, private_values=True)]
-            _add(report, field_hits, private)
+            for ctx in contexts.values():
+                _add(report, _field_rule_hits(sources, ctx), private)
             _add(report, table_hits.result(), private)
     finally:
         cursor.close()
@@ -106,15 +100,14 @@ def build_typed_table(con, ctx: Context) -> None:
     con.execute(f"CREATE OR REPLACE VIEW src_{ctx.table} AS SELECT {', '.join(cols)} FROM raw_{ctx.table}")
 
 
-def _field_rule_hits(sources: Sources, ctx: Context, private_values: bool | None = None) -> list[tuple[Finding, int]]:
-    """Every field rule of a table (or those that read the private values, or the others), its
-    predicates planned once. A field rule judges a value alone, so a big table is judged once
-    per distinct value of each column; its rows are visited again only for the values found wrong."""
+def _field_rule_hits(sources: Sources, ctx: Context) -> list[tuple[Finding, int]]:
+    """Every field rule of a table, its predicates planned once. A field rule judges a value
+    alone, so a big table is judged once per distinct value of each column; its rows are
+    visited again only for the values found wrong."""
     # the rule's place in the registry keeps apart rules that share a code (dades-personals)
     checks = [Check(f"{rule.code}:{field.name}:{i}", rule, field, rule.predicate(field, ctx),
                     "NULL" if field.private or rule.hide_value else f'CAST("{field.name}" AS VARCHAR)')
-              for field in ctx.schema.fields for i, rule in enumerate(FIELD_RULES)
-              if rule.applies(field) and private_values in (None, rule.private_values)]
+              for field in ctx.schema.fields for i, rule in enumerate(FIELD_RULES) if rule.applies(field)]
     if not checks:
         return []
     by_key = {c.key: c for c in checks}

@@ -39,9 +39,6 @@ class FieldRule:
     predicate: Callable[[Field, Context], str]
     # The report never repeats a value this rule suspects of being personal data.
     hide_value: bool = False
-    # The predicate reads the run's private values (lr_private_value): it is judged after the
-    # others, once they are collected (on the second connection, while the others run).
-    private_values: bool = False
 
 
 @dataclass(frozen=True)
