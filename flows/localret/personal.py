@@ -222,6 +222,27 @@ _UNSAFE = re.compile("[^\x00-\x7f" + SAFE_CHARS + "]")
 _ASCII_NOT_WORD = bytes(c for c in range(128) if not (chr(c).isalnum() or chr(c) == "\n"))
 
 
+def _safe_compact_table() -> tuple[bytes, bytes]:
+    """Every safe character (ASCII and SAFE_CHARS) has one byte in cp1252: one table turns the
+    encoded text into its compact form (letters lowered, accents dropped, the rest deleted),
+    exactly as NFKD + ASCII + lower would, at the speed of bytes.translate."""
+    table = bytearray(range(256))
+    delete = bytearray(_ASCII_NOT_WORD)
+    for c in range(65, 91):
+        table[c] = c + 32
+    for ch in SAFE_CHARS:
+        b = ch.encode("cp1252")[0]
+        base = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").lower().translate(None, _ASCII_NOT_WORD)
+        if base:
+            table[b] = base[0]
+        else:
+            delete.append(b)
+    return bytes(table), bytes(delete)
+
+
+_SAFE_TABLE, _SAFE_DELETE = _safe_compact_table()
+
+
 def detect(text: str, normalised: bool = False) -> list[str]:
     """The kinds of personal data (detectors only) found in the text."""
     norm = text if normalised else normalise(text)
@@ -340,16 +361,16 @@ class PrivateValues:
         if self._automaton is None or not values:
             return out
         joined = "\n".join("" if t is None else t.replace("\n", " ") for t in values)
-        if _UNSAFE.search(joined) is None:
+        try:
             # ASCII, Catalan and Spanish accented letters, typographic quotes and dashes only:
-            # decomposed, what is not ASCII is accents and punctuation, dropped with the rest
-            # of the punctuation in C (the same compact forms as the exact rule below).
-            flat = (unicodedata.normalize("NFKD", joined).encode("ascii", "ignore").lower()
-                    .translate(None, _ASCII_NOT_WORD).decode("ascii"))
-        else:
+            # one byte each in cp1252, compacted by one table lookup per byte (the same compact
+            # forms as the exact rule below; NFKD over the whole batch cost ten times more).
+            # Any other character fails the encoding, or stays a byte >= 0x80 that fails the
+            # ASCII decoding: no separate scan for them.
+            flat = joined.encode("cp1252").translate(_SAFE_TABLE, _SAFE_DELETE).decode("ascii")
+        except UnicodeError:
             flat = _NOT_WORD_KEEP_NEWLINE.sub("", normalise(joined, keep_newlines=True))
-        if next(self._automaton.iter(flat), None) is None:
-            return out
+        # one automaton pass: no candidate (the usual batch) costs only that pass
         for end in self.candidates(flat):
             i = flat.count("\n", 0, end)
             if not out[i] and values[i] is not None:
