@@ -13,6 +13,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from corpus import Case, cp1252_lines, membres_rows, put_cp1252, rewrite_csv
+from localret.xlsx import column_letter
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -80,13 +81,7 @@ STYLES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 
 
-def col(i: int) -> str:
-    letters = ""
-    i += 1
-    while i:
-        i, rem = divmod(i - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+col = column_letter
 
 
 def xml_cell(ref: str, value) -> str:

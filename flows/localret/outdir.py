@@ -13,12 +13,17 @@ from filelock import FileLock, Timeout
 from localret.errors import Busy, PublishError
 
 
-def staging_root(out: Path) -> Path:
+def working_folder(out: Path, name: str) -> Path:
     """Beside <out>, never inside what is served; but on <out>'s own filesystem, where
     renames are atomic: when <out> is a mount point, inside it as a hidden folder."""
     if out.exists() and os.stat(out).st_dev != os.stat(out.parent).st_dev:
-        return out / ".staging"
-    return out.parent / f".{out.name}.staging"
+        return out / f".{name}"
+    return out.parent / f".{out.name}.{name}"
+
+
+def staging_root(out: Path) -> Path:
+    """Where a run prepares its releases."""
+    return working_folder(out, "staging")
 
 
 def pending_marker(out: Path) -> Path:

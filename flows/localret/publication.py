@@ -29,16 +29,15 @@ from pathlib import Path
 
 from localret.fault import point
 from localret.fsutil import atomic_write_bytes, file_hash, fsync_file
+from localret.outdir import working_folder
 
 MANIFEST = "manifest.json"
 DATABASE = "localret.duckdb"
 
 
 def shadow_root(out: Path) -> Path:
-    """Beside <out> on its filesystem; inside it, hidden, when <out> is a mount point."""
-    if out.exists() and os.stat(out).st_dev != os.stat(out.parent).st_dev:
-        return out / ".localret-next"
-    return out.parent / f".{out.name}.next"
+    """The run's shadow of <out>: on its filesystem, so that hard links and renames work."""
+    return working_folder(out, "next")
 
 
 def journal_path(out: Path) -> Path:
