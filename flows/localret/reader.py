@@ -29,7 +29,7 @@ MAX_CELL_CHARS = 5000
 # parser (its default line limit: setting one costs a third more CPU to every parse) is refused by
 # the reader with its row, the field limit of Python's csv module (used only then) being
 # MAX_LINE_BYTES; the XLSX reader refuses a far bigger text before parsing.
-MAX_FIELD_BYTES = 1024 * 1024
+from localret.limits import MAX_FIELD_BYTES  # noqa: E402  (the cell limit, shared with validation)
 MAX_LINE_BYTES = 2 * 1024 * 1024
 
 

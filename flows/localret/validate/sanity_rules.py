@@ -14,7 +14,7 @@ be true. Registered like the other field rules; every predicate reads the raw te
 
 from __future__ import annotations
 
-from localret.reader import MAX_FIELD_BYTES
+from localret.limits import MAX_FIELD_BYTES
 from localret.validate.field_rules import ERROR_VALUES
 from localret.validate.rules import ERROR, WARNING, FieldRule, field_rule, fixed
 from localret.validate.sqltypes import DATETIME, quote, typed
