@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from localret import changelog, diff, package, privacy
+from localret import changelog, diff, package
 from localret.build import BuiltDataset
 from localret.errors import PublishError
 from localret.fault import point, writer_points
@@ -41,7 +41,7 @@ def metadata_hash(dataset: BuiltDataset, illustrative: bool) -> str:
 
 def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: Path, staging: Path, *,
                     inputs: list[dict], illustrative: bool, register_meta: dict,
-                    extra_writers=(), guard=None, base_url: str | None = None) -> ReleaseResult:
+                    extra_writers=(), base_url: str | None = None) -> ReleaseResult:
     name = dataset.name
     run_inputs = inputs
     inputs = [i for i in inputs if i["name"] in dataset.spec.sources or i["name"] == "manifest"]
@@ -79,7 +79,6 @@ def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: 
     dp = package.datapackage(dataset, files, version=version, created=created, inputs=inputs,
                              illustrative=illustrative, register_meta=register_meta, extra_files=extra_files)
     package.write_json(stage / "datapackage.json", dp)
-    privacy.check_folder(guard, stage)  # the run's own guard reads the whole output at its commit
     dp_sha = package.file_digest(stage / "datapackage.json")[1]
     summary = changes["summary"]["ca"]
     entry = {
@@ -95,7 +94,8 @@ def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: 
 
 def commit(result: ReleaseResult) -> None:
     """Make a prepared release visible. Called only once every dataset of the run has been
-    prepared and passed the privacy guard, so a run publishes all of its releases or none."""
+    prepared, into the run's shadow of <out>; the privacy guard reads it there at the commit
+    (publication.commit), so a run publishes all of its releases or none."""
     if result.staged is None:
         return
     out, stage, entries = result.staged

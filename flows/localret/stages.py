@@ -91,7 +91,7 @@ def release_all(sources: ingest.Sources, datasets: list[build.BuiltDataset], opt
 
 def prepare_dataset(opts: Options, name: str, inputs: list[dict]) -> release.ReleaseResult:
     """One dataset's whole work, self-contained (it reads the validated sources itself and
-    returns only plain data), so that it can run on another worker: build, write, guard,
+    returns only plain data), so that it can run on another worker: build, write and
     stage. Making it visible stays with the run that holds the lock (release.commit)."""
     sources = read_sources(opts.sources)
     validate.typed_tables(sources)
