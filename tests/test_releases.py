@@ -217,7 +217,7 @@ def test_feeds_have_one_entry_per_release_with_stable_ids(history):
 def test_state_archive_and_run_records(history):
     state = history["state"]
     runs = [json.loads(p.read_text(encoding="utf-8")) for p in (state / "runs").glob("*.json")]
-    assert len(runs) >= 8
+    assert len(runs) >= 7  # every publication of the history into this state (the next day is probed on a copy)
     assert {r["outcome"] for r in runs} >= {"published", "unchanged"}
     archived = list((state / "archive").rglob("*"))
     # six distinct membres files (xlsx x4, csv x2) + four unchanged sources + manifest, each stored once
