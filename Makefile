@@ -18,7 +18,7 @@ sample: setup
 	$(BIN)/localret publish
 
 test: setup
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: setup
 	$(BIN)/python -m benchmarks
