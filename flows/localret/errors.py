@@ -43,6 +43,11 @@ class PublishError(LocalretError):
     exit_code = 3
 
 
+def could_not_write(exc: OSError, where) -> PublishError:
+    """The one message for an output that cannot be written (full disk, read-only, permissions)."""
+    return PublishError(f"{exc.filename or where}: no s'ha pogut escriure / could not write: {exc.strerror or exc}")
+
+
 class Busy(LocalretError):
     """Another run holds the output folder."""
 

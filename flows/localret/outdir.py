@@ -10,7 +10,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from localret.errors import Busy, PublishError
+from localret.errors import Busy, could_not_write
 
 
 def working_folder(out: Path, name: str) -> Path:
@@ -47,7 +47,7 @@ def exclusive(out: Path, wait: float):
         raise Busy(f"{out}: una altra execució està publicant (esperat {wait:g} s) / another run is publishing "
                    f"(waited {wait:g} s); torneu-ho a provar més tard / try again later") from None
     except OSError as exc:
-        raise PublishError(f"{exc.filename or out}: no s'ha pogut escriure / could not write: {exc.strerror}") from None
+        raise could_not_write(exc, out) from None
     try:
         yield
     finally:

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from localret.errors import could_not_write
 from localret.fault import point
 from localret.fsutil import atomic_write_bytes, file_hash, fsync_file
 from localret.outdir import working_folder
@@ -108,21 +109,15 @@ def transaction(out: Path):
         shadow = open_shadow(out)
     except OSError as exc:
         discard(out)
-        raise _write_error(exc, out) from None
+        raise could_not_write(exc, out) from None
     try:
         yield shadow
     except BaseException as exc:
         if not journal_path(out).exists():
             discard(out)
         if isinstance(exc, OSError):
-            raise _write_error(exc, out) from None
+            raise could_not_write(exc, out) from None
         raise
-
-
-def _write_error(exc: OSError, out: Path):
-    from localret.errors import PublishError
-
-    return PublishError(f"{exc.filename or out}: no s'ha pogut escriure / could not write: {exc.strerror or exc}")
 
 
 # ---------- what changed ----------

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from localret import build, extras, ingest, provenance, release, validate
-from localret.errors import PublishError
+from localret.errors import PublishError, could_not_write
 from localret.fault import writer_points
 from localret.fsutil import atomic_write_bytes
 from localret.outdir import staging_root
@@ -65,7 +65,7 @@ def staged(opts: Options):
     try:
         yield stage
     except OSError as exc:
-        raise PublishError(f"{exc.filename or opts.out}: no s'ha pogut escriure / could not write: {exc.strerror}") from None
+        raise could_not_write(exc, opts.out) from None
     except duckdb.IOException as exc:  # DuckDB's own writer (COPY TO): a full disk, say
         raise PublishError(f"{opts.out}: no s'ha pogut escriure / could not write: {str(exc).splitlines()[0][:300]}") from None
     finally:
@@ -150,7 +150,7 @@ def publish_site(out: Path, base_url: str) -> None:
         for writer in extras.SITE_WRITERS:
             writer_points("site", writer)(out, base_url)
     except OSError as exc:
-        raise PublishError(f"{exc.filename or out}: no s'ha pogut escriure / could not write: {exc.strerror}") from None
+        raise could_not_write(exc, out) from None
 
 
 def needs_site(out: Path, outcome: "Outcome") -> bool:
