@@ -356,11 +356,11 @@ class PrivateValues:
         normalised and compacted as one string (a few calls into C, not a few per text), one
         automaton pass finds candidates, and the word alignment is checked only in the texts
         it points at."""
-        values = texts.to_pylist() if hasattr(texts, "to_pylist") else list(texts)
-        out = [False] * len(values)
-        if self._automaton is None or not values:
+        n = len(texts)
+        out = [False] * n
+        if self._automaton is None or not n:
             return out
-        joined = "\n".join("" if t is None else t.replace("\n", " ") for t in values)
+        joined, value = _joined_lines(texts)
         try:
             # ASCII, Catalan and Spanish accented letters, typographic quotes and dashes only:
             # one byte each in cp1252, compacted by one table lookup per byte (the same compact
@@ -371,11 +371,52 @@ class PrivateValues:
         except UnicodeError:
             flat = _NOT_WORD_KEEP_NEWLINE.sub("", normalise(joined, keep_newlines=True))
         # one automaton pass: no candidate (the usual batch) costs only that pass
+        line_ends = None
         for end in self.candidates(flat):
-            i = flat.count("\n", 0, end)
-            if not out[i] and values[i] is not None:
-                out[i] = self.find(values[i])
+            if line_ends is None:  # the lines' ends, found once a candidate needs them
+                line_ends = [m.start() for m in _NEWLINE.finditer(flat)]
+            i = bisect.bisect_left(line_ends, end)
+            if not out[i]:
+                text = value(i)
+                out[i] = text is not None and self.find(text)
         return out
+
+
+_NEWLINE = re.compile("\n")
+
+
+def _joined_lines(texts) -> tuple[str, Callable[[int], str | None]]:
+    """The texts as one string, one per line (a line break inside a text becomes a space, a
+    missing text an empty line), and a way back to each text. A pyarrow array is joined by
+    pyarrow, without making a Python string of every value."""
+    if hasattr(texts, "to_pylist"):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        array = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+        if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+            array = array.cast(pa.large_string())  # string_view, as newer DuckDB hands it
+        lines = pc.binary_join_element_wise(pc.replace_substring(array, "\n", " "), pa.scalar("", array.type),
+                                            pa.scalar("\n", array.type),
+                                            null_handling="replace", null_replacement="")
+        joined = "".join(lines.to_pylist()) if lines.null_count else _string_data(lines)
+        return joined, lambda i: array[i].as_py()
+    values = list(texts)
+    return "\n".join("" if t is None else t.replace("\n", " ") for t in values) + "\n", values.__getitem__
+
+
+def _string_data(array) -> str:
+    """The characters of a pyarrow string array's values, back to back (its data buffer)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if not pa.types.is_large_string(array.type):
+        array = array.cast(pa.large_string())
+    data = array.buffers()[2]
+    if data is None:
+        return ""
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64, count=len(array) + 1, offset=array.offset * 8)
+    return memoryview(data)[int(offsets[0]):int(offsets[-1])].tobytes().decode("utf-8")
 
 
 # ---------------------------------------------------------------------------------------------
