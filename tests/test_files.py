@@ -7,6 +7,8 @@ the published CSVs. The citation names the version's own address."""
 from __future__ import annotations
 
 import csv
+import functools
+import http.server
 import json
 import os
 import re
@@ -14,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import duckdb
@@ -257,6 +260,25 @@ def check_codes_kept(frame_columns, path: Path, codes: list[str]) -> int:
     return zeros
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(published):
+    """The published tree behind a real HTTP server on loopback: the site's base URL."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(published)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def readmes(published) -> dict[str, str]:
     return {spec.name: (published / spec.name / "1.0.0" / "README.md").read_text(encoding="utf-8") for spec in specs()}
@@ -274,7 +296,7 @@ def test_each_readme_says_how_to_open_the_files_in_three_languages(published, re
             assert len(fenced(text, fence)) == 3 and len(set(fenced(text, fence))) == 1, (spec.name, fence)
 
 
-def test_the_readme_lines_run_and_keep_leading_zeros(published, readmes):
+def test_the_readme_lines_run_and_keep_leading_zeros(published, readmes, served):
     zeros = 0
     for spec in specs():
         text, folder = readmes[spec.name], published / spec.name / "1.0.0"
@@ -288,6 +310,9 @@ def test_the_readme_lines_run_and_keep_leading_zeros(published, readmes):
         frame = run_pandas(local(py, url, folder))
         assert list(frame.columns) == list(csv_columns(path))
         zeros += check_codes_kept({c: frame[c].tolist() for c in codes}, path, codes)
+        # and as a reader runs it, over HTTP (the site's address stands for the real one)
+        remote = run_pandas(py.replace(BASE, served))
+        assert remote.equals(frame), spec.name
         con = duckdb.connect()
         try:
             cur = con.execute(local(sql, url, folder))
