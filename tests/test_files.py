@@ -118,6 +118,8 @@ def test_database_opens_in_duckdb_lts_and_in_the_pipelines_own(published, lts_py
     lts = read_database(str(lts_python), db)
     own = read_database(sys.executable, db)
     assert lts["version"] == LTS and own["version"] == duckdb.__version__ != LTS
+    # what the READMEs and pages promise ("DuckDB 1.4 or later") is what is written and tested
+    assert LTS.startswith(opening.DUCKDB_SINCE + ".") and DATABASE_STORAGE_VERSION == f"v{opening.DUCKDB_SINCE}.0"
     expected = {res.table[4:] for _, res in resources()}
     assert set(lts["tables"]) == set(own["tables"]) == expected
     for name, table in own["tables"].items():

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-LANGS = ("ca", "es", "en")
 DATABASE = "localret.duckdb"
 DUCKDB_SINCE = "1.4"  # localret.duckdb's storage version (stages.DATABASE_STORAGE_VERSION)
 
