@@ -325,7 +325,7 @@ def test_the_readme_lines_run_and_keep_leading_zeros(published, readmes, served)
         assert names == list(csv_columns(path)) and len(rows) == len(frame)
         check_codes_kept({c: [row[names.index(c)] for row in rows] for c in codes}, path, codes)
         # R may not be here: its line is checked as text
-        assert r.startswith(f'df <- readr::read_csv("{url}{how.example.path}", col_types = readr::cols(') and r.endswith('.default = "?"))')
+        assert r.startswith(f'df <- readr::read_csv("{url}{how.example.path}", col_types = readr::cols(') and r.endswith(' = "c"))')
         assert all(f'{c} = "c"' in r for c in codes) and r.count("(") == r.count(")") and r.count('"') % 2 == 0
     assert zeros > 1000  # the codes do start with zeros (08 Barcelona...): the check means something
 

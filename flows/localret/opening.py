@@ -92,7 +92,8 @@ def pandas_line(url: str, codes: list[str]) -> str:
 
 
 def r_line(url: str, codes: list[str]) -> str:
-    types = (", col_types = readr::cols(" + ", ".join(f'{c} = "c"' for c in codes) + ', .default = "?")') if codes else ""
+    # cols() guesses every column it does not name; "c" is col_character()
+    types = (", col_types = readr::cols(" + ", ".join(f'{c} = "c"' for c in codes) + ")") if codes else ""
     return f'df <- readr::read_csv("{url}"{types})'
 
 
