@@ -79,8 +79,26 @@ def load_specs(project: Path = paths.ROOT) -> tuple[DatasetSpec, ...]:
                          (meta_path.parent / r["sql"]).read_text(encoding="utf-8"))
             for r in meta["resources"]
         )
+        for res in resources:
+            _check_decimals(res.schema)
         specs.append(DatasetSpec(meta["name"], meta, resources))
     return tuple(specs)
+
+
+def _check_decimals(s: schema.Schema) -> None:
+    """A "localret:decimal" property is a number's exact precision and scale (DuckDB's limits)."""
+    for f in s.fields:
+        d = f.descriptor.get(schema.DECIMAL_PROPERTY)
+        if d is None:
+            continue
+        ok = (f.type == "number" and isinstance(d, dict) and set(d) == {"precision", "scale"}
+              and all(isinstance(d[k], int) and not isinstance(d[k], bool) for k in d)
+              and 1 <= d["precision"] <= 38 and 0 <= d["scale"] <= d["precision"])
+        if not ok:
+            raise BuildError(f"schemas/{s.name}.json: camp '{f.name}': \"{schema.DECIMAL_PROPERTY}\" ha de ser "
+                             "{\"precision\": 1-38, \"scale\": 0-precision} en un camp number / field "
+                             f"'{f.name}': \"{schema.DECIMAL_PROPERTY}\" must be {{\"precision\": 1-38, "
+                             "\"scale\": 0-precision}} on a number field")
 
 
 def prepare(con: duckdb.DuckDBPyConnection, as_of: dt.date, register_meta: dict, project: Path = paths.ROOT) -> None:
@@ -104,12 +122,8 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date, register_meta: dict,
     return built
 
 
-# The Table Schema decides the stored type, whatever width the SQL happened to compute.
-SQL_TYPES = {"integer": "BIGINT", "number": "DOUBLE", "date": "DATE", "boolean": "BOOLEAN", "string": "VARCHAR"}
-
-
 def build_resource(con: duckdb.DuckDBPyConnection, res: ResourceSpec) -> BuiltResource:
-    casts = ", ".join(f'CAST("{f.name}" AS {SQL_TYPES.get(f.type, "VARCHAR")}) AS "{f.name}"' for f in res.schema.fields)
+    casts = ", ".join(f'CAST("{f.name}" AS {f.sql_type}) AS "{f.name}"' for f in res.schema.fields)
     try:
         columns = [row[0] for row in con.execute(f"DESCRIBE {res.sql}").fetchall()]
         if columns == res.schema.field_names:

@@ -53,10 +53,40 @@ def write_tables(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, folder: 
         csv_path, pq_path = folder / f"{spec.name}.csv", folder / f"{spec.name}.parquet"
         con.execute(f"COPY ({select}) TO '{csv_path}' (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', "
                     "ESCAPE '\"', DATEFORMAT '%Y-%m-%d', NEW_LINE '\\n')")
-        con.execute(f"COPY ({select}) TO '{pq_path}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)")
+        con.execute(f"COPY ({select}) TO '{pq_path}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000, "
+                    f"KV_METADATA {parquet_metadata(con, spec)})")
         point()
         out[spec.name] = {fmt: WrittenFile(p.name, *file_digest(p)) for fmt, p in (("csv", csv_path), ("parquet", pq_path))}
     return out
+
+
+def parquet_metadata(con: duckdb.DuckDBPyConnection, spec) -> str:
+    """The Parquet footer's key-value metadata, as a DuckDB struct literal: the table's title
+    and description, its published Table Schema (any Parquet reader lists these), and the Arrow
+    schema with each field's title and description as field metadata (what pyarrow, R's arrow
+    and polars show). DuckDB's writer is kept (parallel, bounded memory): it does not write an
+    Arrow schema of its own, so the one given here, made from the same query, is the only one."""
+    import base64
+
+    import pyarrow as pa
+
+    arrow = con.sql(f"SELECT * FROM {spec.table} LIMIT 0").to_arrow_table().schema
+    fields = {f.name: f.descriptor for f in spec.schema.fields}
+    entries = {
+        "title": spec.schema.descriptor.get("title", spec.name),
+        "description": spec.schema.descriptor.get("description", ""),
+        "localret:table_schema": json.dumps(spec.schema.frictionless(), ensure_ascii=False, sort_keys=True),
+    }
+    # pyarrow shows the Arrow schema's own metadata instead of the footer's: the same entries.
+    arrow = pa.schema([f.with_metadata({k: " ".join(str(fields[f.name][k]).split())
+                                        for k in ("title", "description") if fields[f.name].get(k)})
+                       for f in arrow], metadata=entries)
+    entries["ARROW:schema"] = base64.b64encode(arrow.serialize().to_pybytes()).decode("ascii")
+    return "{" + ", ".join(f"{_sql_text(k)}: {_sql_text(v)}" for k, v in entries.items()) + "}"
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def content_hashes(files: dict[str, dict[str, WrittenFile]], dataset: BuiltDataset) -> dict[str, str]:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from localret import opening
 from localret.build import BuiltDataset
 from localret.extras import release_writer
 from localret.mdtext import text as md
 from localret.site.published import (CONTACT_URL, DEFAULT_BASE_URL, ILLUSTRATIVE_MARK, LICENSE_ID, LICENSE_URL,
-                                     PUBLISHER, base, citation)
+                                     PUBLISHER, base, citation, version_url)
 
 T = {
     "ca": {
@@ -86,6 +87,8 @@ def render(dataset: BuiltDataset, *, version: str, changes: dict, illustrative: 
     url = f"{base(base_url)}{dataset.name}/"
     date = changes.get("date") or (dataset.as_of.isoformat() if dataset.as_of else "")
     ref = dataset.as_of.isoformat() if dataset.as_of else date
+    how = opening.how_to(dataset.name, [(r.spec.name, f"{r.spec.name}.csv", r.spec.schema.descriptor["fields"])
+                                        for r in dataset.resources], version_url(url, version), base(base_url))
     lines = [f"# {md(dataset.spec.text('title'))} — {version}", ""]
     lines += [" · ".join(f"[{T[lang]['lang']}](#{T[lang]['lang'].lower()})"
                          for lang in T), ""]
@@ -96,8 +99,9 @@ def render(dataset: BuiltDataset, *, version: str, changes: dict, illustrative: 
             lines += ["> " + t["illustrative"].format(mark=ILLUSTRATIVE_MARK[lang]), ""]
         lines += [f"### {t['what']}", "", md(dataset.spec.text("description", lang)), "",
                   f"- {t['version']}: {version}", f"- {t['date']}: {date}", f"- {t['ref']}: {ref}", "",
-                  f"### {t['files']}", "", t["files_text"].format(xlsx=f"{dataset.name}.xlsx"), "",
-                  f"### {t['tables']}", ""]
+                  f"### {t['files']}", "", t["files_text"].format(xlsx=f"{dataset.name}.xlsx"), ""]
+        lines += opening.readme_lines(how, lang)
+        lines += [f"### {t['tables']}", ""]
         if t["fields_note"]:
             lines += [t["fields_note"], ""]
         for res in dataset.resources:

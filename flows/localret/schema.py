@@ -10,6 +10,12 @@ from pathlib import Path
 from localret import paths
 
 SOURCE_NAMES = ("membres", "contractes", "adhesions", "convenis", "convenis_parts")
+# The Table Schema type decides the stored type, whatever width the SQL happened to compute.
+SQL_TYPES = {"integer": "BIGINT", "number": "DOUBLE", "date": "DATE", "boolean": "BOOLEAN", "string": "VARCHAR"}
+# A field property of our own (Table Schema has no precision for numbers): money is exact,
+# e.g. "localret:decimal": {"precision": 18, "scale": 2} is DECIMAL(18, 2). It stays in the
+# published schema, so that a reader of datapackage.json knows it too.
+DECIMAL_PROPERTY = "localret:decimal"
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,20 @@ class Field:
     @property
     def checks(self) -> tuple[str, ...]:
         return tuple(self.descriptor.get("checks", ()))
+
+    @property
+    def decimal(self) -> tuple[int, int] | None:
+        """(precision, scale) of a number stored exactly (money), from the field's
+        "localret:decimal" property; None for a number stored as a binary float."""
+        d = self.descriptor.get(DECIMAL_PROPERTY)
+        return (int(d["precision"]), int(d["scale"])) if d else None
+
+    @property
+    def sql_type(self) -> str:
+        """The DuckDB type the published table stores (and Parquet and localret.duckdb carry)."""
+        if self.type == "number" and self.decimal:
+            return "DECIMAL({}, {})".format(*self.decimal)
+        return SQL_TYPES.get(self.type, "VARCHAR")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 # DuckDB spills to disk past this, so that a huge or hostile export cannot take the memory
 # of a small server (rows carry their own numbers: insertion order is not needed).
 DUCKDB_SETTINGS = {"memory_limit": "512MB", "preserve_insertion_order": False}
+# localret.duckdb's storage format: DuckDB 1.4 (the long-term-support release) and later read it.
+DATABASE_STORAGE_VERSION = "v1.4.0"
 
 
 def read_sources(folder: Path, progress=None) -> ingest.Sources:
@@ -121,9 +123,14 @@ def _write_database(out: Path, specs: list[build.DatasetSpec]) -> Path:
     target = out / "localret.duckdb"
     tmp = out.parent / f".{out.name}.staging-db-{target.name}"
     tmp.unlink(missing_ok=True)
+    con = duckdb.connect()
     try:
-        con = duckdb.connect(str(tmp))
+        # Written in the storage format of DuckDB's long-term-support release, so that it and
+        # every later version open it (a file in 2.0's own format is unreadable before 2.0).
+        con.execute(f"ATTACH {_sql_text(str(tmp))} AS db (STORAGE_VERSION '{DATABASE_STORAGE_VERSION}')")
+        con.execute("USE db")
     except duckdb.IOException as exc:
+        con.close()
         raise PublishError(f"{tmp}: no s'ha pogut escriure / could not write: {str(exc).splitlines()[0][:300]}") from None
     try:
         for ds in specs:
@@ -132,8 +139,9 @@ def _write_database(out: Path, specs: list[build.DatasetSpec]) -> Path:
                 if not pq.exists():
                     continue
                 con.execute(f'CREATE TABLE "{res.table[4:]}" AS SELECT * FROM read_parquet(\'{pq}\')')
-                con.execute(f"COMMENT ON TABLE \"{res.table[4:]}\" IS '{ds.name}/{res.name}'")
-        con.execute("CHECKPOINT")
+                _describe_table(con, ds.name, res)
+        con.execute("USE memory")
+        con.execute("DETACH db")
     except duckdb.IOException as exc:
         raise PublishError(f"{tmp}: no s'ha pogut escriure / could not write: {str(exc).splitlines()[0][:300]}") from None
     finally:
@@ -141,6 +149,25 @@ def _write_database(out: Path, specs: list[build.DatasetSpec]) -> Path:
     atomic_write_bytes(target, tmp.read_bytes())
     tmp.unlink()
     return target
+
+
+def _describe_table(con: duckdb.DuckDBPyConnection, dataset: str, res: build.ResourceSpec) -> None:
+    """The schema's words as comments (duckdb_tables(), duckdb_columns(), a client's column
+    list): the table's title and description and where it comes from (dataset/table), each
+    column's description (its title if it has none)."""
+    table = res.table[4:]
+    d = res.schema.descriptor
+    about = ". ".join(" ".join(str(d[k]).split()).rstrip(".") for k in ("title", "description") if d.get(k))
+    con.execute(f'COMMENT ON TABLE "{table}" IS {_sql_text(f"{about}. ({dataset}/{res.name})" if about else f"{dataset}/{res.name}")}')
+    present = {row[0] for row in con.execute(f'DESCRIBE "{table}"').fetchall()}
+    for f in res.schema.fields:
+        text = " ".join(str(f.descriptor.get("description") or f.descriptor.get("title") or "").split())
+        if f.name in present and text:
+            con.execute(f'COMMENT ON COLUMN "{table}"."{f.name}" IS {_sql_text(text)}')
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def publish_site(out: Path, base_url: str) -> None:

@@ -22,6 +22,7 @@ import duckdb
 import jinja2
 from markupsafe import Markup
 
+from localret import opening
 from localret.extras import site_writer
 from localret.fsutil import write_if_changed
 from localret.site import charts, i18n, published
@@ -270,6 +271,9 @@ class Site:
             "dataset_feed": FEED, "jsonld": json_for_script(self.dataset_jsonld(ds, lang)),
             "dictionary_lang": "ca" if lang != "ca" else None,
         })
+        ctx["how_to_open"] = opening.page_context(opening.how_to(
+            ds.name, [(r["name"], r["path"], r.get("schema", {}).get("fields", [])) for r in ds.resources],
+            f"{self.base}{ds.name}/latest/", self.base), lang)
         if ctx["search"]:
             ctx["scripts"] = [f"{root}{ASSETS}/site.js"]
         return self.env.get_template("dataset.html").render(ctx)

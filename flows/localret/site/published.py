@@ -48,9 +48,15 @@ def base(url: str | None) -> str:
 
 
 def citation(title: str, version: str, date: str, url: str, lang: str = "ca") -> str:
+    """How to cite one version: `url` is the dataset's address; the citation gives the
+    version's own folder under it, which never changes (`latest/` and the page move on)."""
     word = {"ca": "versió", "es": "versión", "en": "version"}[lang]
     source = {"ca": "Font", "es": "Fuente", "en": "Source"}[lang]
-    return f"{source}: {PUBLISHER}. {title}, {word} {version} ({date}). {url}"
+    return f"{source}: {PUBLISHER}. {title}, {word} {version} ({date}). {version_url(url, version)}"
+
+
+def version_url(dataset_url: str, version: str) -> str:
+    return f"{base(dataset_url)}{version}/"
 
 
 def spec_meta(name: str) -> dict:
