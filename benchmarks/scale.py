@@ -1,5 +1,5 @@
 """(b) Scale: `localret publish --no-prefect` end to end on synthetic sources at 1x, 10x,
-100x, 1000x and 10000x the sample (848 x f adhesion rows; 10000x = 8.48M), and at exactly
+100x, 1000x and 10000x the sample (850 x f adhesion rows; 10000x = 8.5M), and at exactly
 1M and 10M rows with --exact. Each run is a fresh process on a fresh output folder; wall
 time, peak RSS of the process tree and time per adhesion row are reported. Targets: peak RSS
 < 2 GiB at 10M rows; time/row at 10M <= 1.2 x time/row at 1M (without --exact: 10000x vs 1000x). A run
@@ -39,7 +39,7 @@ def publish(rows: int, label: str, timeout: float, max_rss: float) -> dict:
 
 def main(argv: list[str] | None = None) -> list[Target]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.scale", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="stop at 1000x (848,000 rows); no exact 1M/10M")
+    parser.add_argument("--quick", action="store_true", help="stop at 1000x (850,000 rows); no exact 1M/10M")
     parser.add_argument("--scales", default=None, help="comma-separated scale factors (default 1,10,100,1000,10000)")
     parser.add_argument("--exact", action=argparse.BooleanOptionalAction, default=None,
                         help="also run exactly 1M and 10M rows and compare those (default: on, off with --quick)")
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> list[Target]:
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per run before it is killed")
     args = parser.parse_args(argv)
     scales = [float(s) for s in args.scales.split(",")] if args.scales else ([1, 10, 100, 1000] if args.quick else [1, 10, 100, 1000, 10000])
-    runs = [(round(848 * s), f"{s:g}x") for s in scales]
+    runs = [(round(850 * s), f"{s:g}x") for s in scales]
     if args.exact if args.exact is not None else not args.quick:
         runs += [(1_000_000, "1M"), (10_000_000, "10M")]
     print("scale: localret publish --no-prefect (fresh process, fresh output)")

@@ -13,7 +13,11 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from corpus import Case, cp1252_lines, membres_rows, put_cp1252, rewrite_csv
+from localret import paths
 from localret.xlsx import column_letter
+
+# Data rows of the bundled sample's adhesions.csv: a mistake made on every row is reported once, "(xN files/rows ...)".
+ADHESION_ROWS = sum(1 for line in (paths.SAMPLE_SOURCES / "adhesions.csv").read_bytes().decode("cp1252").splitlines()[1:] if line)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -371,5 +375,5 @@ CASES = [
          ["contractes.csv, fila 10", "data_adjudicacio", "data-amb-hora"]),
     # --- a systematic mistake does not bury the rest ------------------------------------------------
     Case("systematic-mistake-grouped", systematic, 1,
-         ["adhesions.csv, fila 2, camp 'estat'", "(x848 files/rows; primeres/first: 2, 3, 4, 5, 6)", "contractes.csv, fila 6"]),
+         ["adhesions.csv, fila 2, camp 'estat'", f"(x{ADHESION_ROWS} files/rows; primeres/first: 2, 3, 4, 5, 6)", "contractes.csv, fila 6"]),
 ]

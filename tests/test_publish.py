@@ -182,12 +182,33 @@ def test_barcelona_keeps_its_zeros(published):
     assert bcn["nom"] == "Ajuntament de Barcelona" and bcn["nif"] == "P0801900B"
 
 
-def test_sample_text_is_decoded_right(published):
+def test_sample_text_is_decoded_right(published, sample_dir):
     """Windows-1252, typographic apostrophes and the middle dot arrive intact in UTF-8."""
     adhesions = (published / "contractacio-agregada" / "latest" / "adhesions.csv").read_text(encoding="utf-8")
-    assert "Ajuntament d’Avià" in adhesions and "SOL·LICITADA" in adhesions
+    source = pd.read_csv(sample_dir / "adhesions.csv", sep=";", encoding="cp1252", dtype=str)
+    typographic = set(source.loc[source["nom_ens"].str.contains("’"), "nom_ens"])
+    assert len(typographic) >= 10 and all(name in adhesions for name in typographic)
+    assert "SOL·LICITADA" in adhesions
     assert "\ufffd" not in adhesions and "Ã" not in adhesions
 
+
+
+ARTICLE_AFTER = r"(?i), (?:el|la|els|les|l['’]|es|eth|era|eras)$"  # Idescat's sorting form ("Bòrdes, Es")
+
+
+def test_published_names_are_in_display_form(published):
+    """Every published name column: "Ajuntament d'Es Bòrdes", never "Ajuntament de Bòrdes, Es"."""
+    checked = 0
+    for path in sorted(published.glob("*/latest/*.csv")):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for col in {"nom", "nom_ens"} & set(frame.columns):
+            bad = frame.loc[frame[col].str.contains(ARTICLE_AFTER), col].tolist()
+            assert not bad, (path.name, col, bad[:5])
+            checked += len(frame)
+    assert checked > 1000
+    ens = read_csv(published, "ens", "ens")
+    town = ens[ens["tipus_ens"] == "AJUNTAMENT"].set_index("codi_ine")["nom"]
+    assert town["08101"] == "Ajuntament de l'Hospitalet de Llobregat" and town["25057"] == "Ajuntament d'Es Bòrdes"
 
 # --- Parquet ------------------------------------------------------------------------------------------
 ARROW_TYPES = {"date": pa.date32(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}

@@ -82,26 +82,40 @@ def test_codes_are_strings_with_their_zeros(snapshot):
     assert all(codes.valid_idescat(c) for c in municipis["codi_idescat"])
 
 
-@pytest.mark.parametrize("idescat, usual", [
-    ("Garidells, els", "els Garidells"),
-    ("Hospitalet de Llobregat, l'", "l'Hospitalet de Llobregat"),
-    ("Garriga, la", "la Garriga"),
-    ("Franqueses del Vallès, les", "les Franqueses del Vallès"),
-    ("Bruc, el", "el Bruc"),
+@pytest.mark.parametrize("idescat, display", [
+    ("Garidells, els", "Els Garidells"),
+    ("Hospitalet de Llobregat, l'", "L'Hospitalet de Llobregat"),
+    ("Hospitalet de Llobregat, l’", "L'Hospitalet de Llobregat"),  # a typographic apostrophe
+    ("Seu d'Urgell, la", "La Seu d'Urgell"),
+    ("Garriga, la", "La Garriga"),
+    ("Franqueses del Vallès, les", "Les Franqueses del Vallès"),
+    ("Bruc, el", "El Bruc"),
+    ("Bòrdes, Es", "Es Bòrdes"),  # Aranese article, as Idescat writes it
     ("Vandellòs i l'Hospitalet de l'Infant", "Vandellòs i l'Hospitalet de l'Infant"),
+    ("Castell d'Aro, Platja d'Aro i s'Agaró", "Castell d'Aro, Platja d'Aro i s'Agaró"),  # a comma, but no article
+    ("Saus, Camallera i Llampaies", "Saus, Camallera i Llampaies"),
+    ("Les", "Les"),  # a town of Aran: a name, not an article
     ("Barcelona", "Barcelona"),
 ])
-def test_usual_name(idescat, usual):
-    assert register.usual_name(idescat) == usual
+def test_display_name(idescat, display):
+    assert register.display_name(idescat) == display
 
 
-def test_snapshot_names_use_the_usual_form(snapshot):
+ARTICLE_AFTER = r"(?i), (?:el|la|els|les|l['’]|es|eth|era|eras)$"  # "Bòrdes, Es": the form to display never has it
+
+
+def test_snapshot_names_are_in_display_form(snapshot):
     municipis, _ = snapshot
     by_code = municipis.set_index("codi_idescat")
-    assert by_code.loc[by_code["nom_idescat"] == "Garidells, els", "nom"].tolist() == ["els Garidells"]
-    assert by_code.loc[by_code["nom_idescat"] == "Hospitalet de Llobregat, l'", "nom"].tolist() == ["l'Hospitalet de Llobregat"]
-    assert not municipis["nom"].str.contains(r", (?:el|la|els|les|l')$").any()
-    assert (municipis["nom"] == municipis["nom_idescat"].map(register.usual_name)).all()
+    assert by_code.loc[by_code["nom_idescat"] == "Garidells, els", "nom"].tolist() == ["Els Garidells"]
+    assert by_code.loc[by_code["nom_idescat"] == "Hospitalet de Llobregat, l'", "nom"].tolist() == ["L'Hospitalet de Llobregat"]
+    assert by_code.loc["250576", ["nom_idescat", "nom"]].tolist() == ["Bòrdes, Es", "Es Bòrdes"]
+    assert not municipis["nom"].str.contains(ARTICLE_AFTER).any()
+    # Idescat's form is kept beside it, and it is the one that has the article after the noun
+    moved = municipis[municipis["nom"] != municipis["nom_idescat"]]
+    assert len(moved) == municipis["nom_idescat"].str.contains(ARTICLE_AFTER).sum() > 100
+    assert moved["nom"].str[0].str.isupper().all()  # the article in front is capitalised
+    assert (municipis["nom"] == municipis["nom_idescat"].map(register.display_name)).all()
 
 
 @pytest.mark.shared

@@ -11,11 +11,13 @@ from collections import defaultdict
 from decimal import Decimal
 
 import openpyxl
+import pandas as pd
 import pytest
 
+from conftest import AS_OF
 from localret import codes, paths
 from localret.register import load_register
-from localret.sample import generate
+from localret.sample import bare, de, generate
 
 FILES = ["membres.xlsx", "contractes.csv", "adhesions.csv", "convenis.csv", "convenis_parts.csv", "manifest.json", "README.md"]
 CSV_FORMAT = {  # name: (encoding, delimiter)
@@ -74,7 +76,7 @@ def test_counts_in_expected_ranges(sample):
     by_type = defaultdict(set)
     for r in membres:
         by_type[r["tipus_ens"]].add(str(r["codi_ens"] or r["nif"]))
-    assert 840 <= len(by_type["AJUNTAMENT"]) <= 860
+    assert 870 <= len(by_type["AJUNTAMENT"]) <= 930  # most of the 947 municipalities; some stay out (the adhesions need outsiders)
     assert (len(by_type["DIPUTACIO"]), len(by_type["AREA_METROPOLITANA"]), len(by_type["ENTITAT_MUNICIPALISTA"])) == (4, 1, 2)
     assert len(by_type["CONSELL_COMARCAL"]) == 42  # every comarca but the Barcelonès
     assert {"Associació Catalana de Municipis", "Federació de Municipis de Catalunya"} <= {r["nom"] for r in membres}
@@ -181,3 +183,108 @@ def test_convenis_dates_and_parts(sample):
     for p in parts:
         per_conveni[p["conveni_id"]] += 1
     assert all(2 <= n <= 5 for n in per_conveni.values())
+
+
+def test_bundled_sample_is_the_generators_output(sample):
+    """datasets/sample is exactly `python -m localret.sample --seed 1997`: regenerate it after changing the generator."""
+    dest, _ = sample
+    for name in FILES:
+        assert (paths.SAMPLE_SOURCES / name).read_bytes() == (dest / name).read_bytes(), name
+
+
+# --- a realistic sample: it reads like the real consortium (DOMAIN.md §1), computed with pandas from the roster
+ARTICLE_AFTER = r"(?i), (?:el|la|els|les|l['’]|es|eth|era|eras)$"  # "Bòrdes, Es": Idescat's sorting form, never displayed
+
+
+def excel_date(value):
+    """A cell of the roster: a date cell, text dd/mm/yyyy, or empty."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return pd.NaT
+    return pd.Timestamp(value) if isinstance(value, dt.datetime) else pd.to_datetime(value, format="%d/%m/%Y")
+
+
+@pytest.fixture(scope="module")
+def roster() -> pd.DataFrame:
+    """The bundled membres.xlsx read with pandas: one row per episode, a body id with its leading zeros, real dates."""
+    frame = pd.read_excel(paths.SAMPLE_SOURCES / "membres.xlsx", sheet_name="membres", dtype=object, engine="openpyxl")
+    codi = frame["codi_ens"].map(lambda v: None if pd.isna(v) else str(int(v) if isinstance(v, (int, float)) else v).zfill(10))
+    frame["ens_id"] = codi.fillna(frame["nif"])
+    frame["alta"], frame["baixa"] = frame["data_alta"].map(excel_date), frame["data_baixa"].map(excel_date)
+    assert frame["ens_id"].notna().all() and frame["alta"].notna().all()
+    return frame
+
+
+def active(roster: pd.DataFrame, day: str) -> pd.DataFrame:
+    """DOMAIN.md §2: joined <= D and (not left or left > D); a body counts once."""
+    day = pd.Timestamp(day)
+    on = roster[(roster["alta"] <= day) & (roster["baixa"].isna() | (roster["baixa"] > day))]
+    return on.drop_duplicates("ens_id")
+
+
+@pytest.mark.parametrize("day, more_than", [("2014-12-31", 800), ("2015-12-31", 800), ("2023-12-31", 900), (AS_OF.isoformat(), 900)])
+def test_as_many_members_as_the_real_consortium(roster, day, more_than):
+    """"More than 800 local bodies" in 2014-2015, "more than 900" at the 2023 General Assembly."""
+    assert len(active(roster, day)) > more_than
+
+
+def test_fewer_before_2014_and_a_wave_of_joins_in_2014(roster):
+    """The Diputació de Barcelona's accession (3 October 2014) shows as the year with most joins since the founding years."""
+    assert len(active(roster, "2013-12-31")) < 800
+    joins = roster.groupby(roster["alta"].dt.year).size()
+    later = joins[joins.index >= 2006].drop(2014)
+    assert joins[2014] > 5 * later.max()
+    diba = roster[roster["nom"] == "Diputació de Barcelona"]
+    assert diba["alta"].tolist() == [pd.Timestamp("2014-10-03")]
+    in_2014 = roster[(roster["alta"].dt.year == 2014) & (roster["tipus_ens"] == "AJUNTAMENT")]
+    after = in_2014[(in_2014["alta"] >= pd.Timestamp("2014-10-03")) & in_2014["ens_id"].str.startswith("08")]
+    assert len(after) > len(in_2014) / 2  # mostly towns of the Diputació's province, after its accession
+
+
+def test_the_biggest_towns_are_members(roster):
+    register, _ = load_register()
+    biggest = register.nlargest(20, "poblacio")
+    assert {"Barcelona", "L'Hospitalet de Llobregat", "Terrassa", "Badalona", "Sabadell", "Girona"} <= set(biggest["nom"])
+    for day in ("2014-12-31", "2023-12-31", AS_OF.isoformat()):
+        towns = active(roster, day)
+        towns = set(towns.loc[towns["tipus_ens"] == "AJUNTAMENT", "ens_id"].str[:5])
+        assert set(biggest.head(10)["codi_ine"]) <= towns, day
+        assert set(biggest["codi_ine"]) <= towns, day
+
+
+def test_names_are_in_display_form(roster):
+    """No "Ajuntament de Bòrdes, Es": names are built from the register's display form, articles in place."""
+    adhesions = pd.read_csv(paths.SAMPLE_SOURCES / "adhesions.csv", sep=";", encoding="cp1252", dtype=str)
+    parts = pd.read_csv(paths.SAMPLE_SOURCES / "convenis_parts.csv", dtype=str)
+    for names in (roster["nom"], adhesions["nom_ens"], parts["nom"]):
+        assert not names.str.contains(ARTICLE_AFTER).any(), names[names.str.contains(ARTICLE_AFTER)].tolist()
+    register = load_register()[0].set_index("codi_ine")["nom"]
+    towns = roster[roster["tipus_ens"] == "AJUNTAMENT"]
+    # every town's name is "Ajuntament" + the register's name, its article in lower case inside the phrase
+    expected = towns["ens_id"].str[:5].map(register)
+    got = towns["nom"].str.replace("’", "'")
+    assert all(g.startswith("Ajuntament d") and g.lower().endswith(e.lower()) for g, e in zip(got, expected))
+    assert {"Ajuntament de l'Hospitalet de Llobregat", "Ajuntament d'Es Bòrdes", "Ajuntament de la Seu d'Urgell"} <= set(got)
+
+
+@pytest.mark.parametrize("name, of, without", [
+    ("L'Hospitalet de Llobregat", "de l'Hospitalet de Llobregat", "Hospitalet de Llobregat"),
+    ("La Seu d'Urgell", "de la Seu d'Urgell", "Seu d'Urgell"),
+    ("Les Borges Blanques", "de les Borges Blanques", "Borges Blanques"),
+    ("El Masnou", "del Masnou", "Masnou"),
+    ("Els Garidells", "dels Garidells", "Garidells"),
+    ("Es Bòrdes", "d'Es Bòrdes", "Es Bòrdes"),  # the Aranese article stays as it is
+    ("Les", "de Les", "Les"),  # a town of Aran, not an article
+    ("Olot", "d'Olot", "Olot"),
+    ("Horta de Sant Joan", "d'Horta de Sant Joan", "Horta de Sant Joan"),
+    ("Barcelona", "de Barcelona", "Barcelona"),
+    ("el Berguedà", "del Berguedà", "Berguedà"),  # a comarca with its article, as the generator writes it
+])
+def test_de_contracts_the_article_of_a_display_name(name, of, without):
+    assert de(name) == of and bare(name) == without
+
+
+def test_still_labelled_illustrative():
+    manifest = json.loads((paths.SAMPLE_SOURCES / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["illustrative"] is True and manifest["title"]["ca"] == "Dades d'exemple il·lustratives"
+    readme = (paths.SAMPLE_SOURCES / "README.md").read_text(encoding="utf-8")
+    assert all(w in readme for w in ("il·lustratives", "ilustrativos", "illustrative", "no són registres reals"))

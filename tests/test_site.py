@@ -276,6 +276,16 @@ def test_member_search_table(out):
     assert (out / "assets" / "site.js").is_file()
 
 
+
+def test_names_on_the_pages_are_in_display_form(out):
+    """No "Bòrdes, Es" in any text of any page (the ens table lists every body)."""
+    article_after = re.compile(r"(?i), (?:el|la|els|les|l['’]|es|eth|era|eras)$")
+    names = [tr.find("th").text for tr in parse(out / "ens" / "index.html").find(".//table[@id='ens-table']").find("tbody").findall("tr")]
+    assert "Ajuntament de l'Hospitalet de Llobregat" in names and "Ajuntament d'Es Bòrdes" in names
+    for page in expected_pages(out):
+        texts = [t.strip() for el in parse(out / page).iter() for t in (el.text, el.tail) if t and t.strip()]
+        assert not [t for t in texts if article_after.search(t)], page
+
 def test_deterministic(out, tmp_path):
     work = copy_out(out, tmp_path / "out")
     before = tree_bytes(work, (".html", ".svg", ".css", ".js", ".xml", ".txt"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from localret import codes, stages, synth
+from localret import codes, paths, sample, stages, synth
 from localret.reader import read_table
 
 NAMES = ("membres", "contractes", "adhesions", "convenis", "convenis_parts")
@@ -36,7 +36,8 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
 @pytest.mark.parametrize("scale", [1, 10])
 def test_scale_1_and_10_validate_without_errors(tmp_path, scale):
     result = synth.generate(tmp_path, scale=scale, seed=1997)
-    assert result.rows["adhesions"] == 848 * scale
+    # scale 1 = the bundled sample's adhesion rows (the sample is generated with seed 1997)
+    assert result.rows["adhesions"] == len(read_table(paths.SAMPLE_SOURCES / "adhesions.csv").frame) * scale
     report = stages.check(stages.read_sources(tmp_path))
     assert report.error_count == 0, report.to_text(30)
     assert report.warning_count == 0, report.to_text(30)
@@ -45,8 +46,6 @@ def test_scale_1_and_10_validate_without_errors(tmp_path, scale):
 def test_scale_1_is_the_sample(tmp_path):
     """Scale 1 holds the bundled sample's records (written as UTF-8 CSV with ISO dates)."""
     synth.generate(tmp_path, scale=1, seed=1997)
-    from localret import paths
-
     for name in ("contractes", "adhesions"):
         ours = read_table(tmp_path / f"{name}.csv").frame
         theirs = read_table(paths.SAMPLE_SOURCES / f"{name}.csv").frame
@@ -56,9 +55,9 @@ def test_scale_1_is_the_sample(tmp_path):
         list(read_table(paths.SAMPLE_SOURCES / "adhesions.csv").frame["codi_ens"])
 
 
-def test_shape_and_codes(scale10):
+def test_shape_and_codes(scale10, tmp_path):
     frame = read_table(scale10.folder / "adhesions.csv").frame
-    assert len(frame) == 8480
+    assert len(frame) == 10 * sample.generate(tmp_path / "seed7", seed=7)["adhesions"]  # 10 x the sample of the same seed
     assert not frame.duplicated(["codi_ens", "procediment_id", "lot_numero"]).any()
     dependents = frame[frame["codi_ens"].str[6:9] != "000"]
     assert set(dependents["tipus_ens"]) >= {"ORGANISME_AUTONOM", "SOCIETAT_MERCANTIL_LOCAL", "CONSORCI"}

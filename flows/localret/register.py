@@ -17,7 +17,9 @@ from localret.reader import read_table
 CODE_LIST_FILE = "idescat-codis-comarques-municipis.csv"
 POPULATION_FILE = "idescat-t15903-altitud-superficie-poblacio-2023.csv"
 POPULATION_YEAR = 2023
-_ARTICLE = re.compile(r"^(?P<rest>.+), (?P<art>el|la|els|les|l')$")
+# The articles Idescat puts after the noun: Catalan (el, la, els, les, l') and Aranese (Es Bòrdes;
+# eth, era, eras for completeness). Case-insensitive: Idescat writes "Bòrdes, Es" but "Bruc, el".
+_ARTICLE = re.compile(r"^(?P<rest>.+), (?P<art>els|el|les|la|l['’]|eth|es|eras|era)$", re.IGNORECASE)
 
 SNAPSHOT_COLUMNS = [
     "codi_idescat", "codi_ine", "nom", "nom_idescat", "provincia_codi", "provincia_nom",
@@ -25,12 +27,18 @@ SNAPSHOT_COLUMNS = [
 ]
 
 
-def usual_name(idescat_name: str) -> str:
-    """Idescat sorts by the noun ('Garidells, els'); people write 'els Garidells'."""
+def display_name(idescat_name: str) -> str:
+    """The name as it is displayed on its own (in a list, a heading, a cell): Idescat sorts by the
+    noun ("Hospitalet de Llobregat, l'", "Seu d'Urgell, la", "Bòrdes, Es"); the display form puts
+    the article in front, capitalised, with no space after an apostrophe ("L'Hospitalet de
+    Llobregat", "La Seu d'Urgell", "Es Bòrdes"). Inside a phrase the Catalan article is written in
+    lower case ("Ajuntament de l'Hospitalet"): see localret.sample.de. Names with a comma that is
+    not an article's ("Castell d'Aro, Platja d'Aro i s'Agaró") are left as they are."""
     m = _ARTICLE.match(idescat_name)
     if not m:
         return idescat_name
-    art = m["art"]
+    art = m["art"].lower().replace("’", "'")
+    art = art[0].upper() + art[1:]
     return f"{art}{m['rest']}" if art.endswith("'") else f"{art} {m['rest']}"
 
 
@@ -56,7 +64,7 @@ def read_idescat(reference_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     if len(missing):
         raise SourceError(POPULATION_FILE, None, "Codi", f"municipis sense població / municipalities without population: {', '.join(missing.codi_idescat[:5])}")
     out["codi_ine"] = out.codi_idescat.str[:5]
-    out["nom"] = out.nom_idescat.map(usual_name)
+    out["nom"] = out.nom_idescat.map(display_name)  # nom_idescat keeps Idescat's form
     out["provincia_codi"] = out.codi_idescat.str[:2]
     out["provincia_nom"] = out.provincia_codi.map(codes.PROVINCES)
     out["poblacio"] = out.poblacio.astype(int)

@@ -73,18 +73,30 @@ def slug(text: str) -> str:
     return "".join(c for c in plain(text).lower() if c.isalnum())
 
 
+ARTICLES = ("els ", "el ", "les ", "la ", "l'")  # Catalan articles, as a name's display form may begin ("L'Hospitalet")
+
+
+def article(name: str) -> tuple[str, str]:
+    """(its leading Catalan article in lower case or "", the rest): "L'Hospitalet de Llobregat" -> ("l'", "Hospitalet de
+    Llobregat"); "Les" (a town of Aran, no article) -> ("", "Les"); the Aranese "Es Bòrdes" keeps its article."""
+    return next(((a, name[len(a):]) for a in ARTICLES if name[:len(a)].lower() == a), ("", name))
+
+
 def de(name: str) -> str:
-    """'de' before a name, with the Catalan contractions: del Masnou, dels Garidells, d'Olot, de l'Arboç."""
-    for art, prep in (("els ", "dels "), ("el ", "del ")):
-        if name.startswith(art):
-            return prep + name[len(art):]
+    """'de' before a name in display form, with the Catalan contractions and the article in lower case inside the phrase:
+    del Masnou (El Masnou), dels Garidells, d'Olot, de l'Arboç (L'Arboç), de la Seu d'Urgell, d'Es Bòrdes."""
+    art, rest = article(name)
+    if art in ("el ", "els "):
+        return "d" + art + rest  # del, dels
+    if art:
+        return "de " + art + rest
     first = plain(name[:2]).lower()
-    return ("d'" if first[0] in "aeiou" or (first[0] == "h" and first[1] in "aeiou") else "de ") + name
+    return ("d'" if first[0] in "aeiou" or (first[0] == "h" and first[1:2] in tuple("aeiou")) else "de ") + name
 
 
 def bare(name: str) -> str:
-    """Without its leading article: 'l'Hospitalet de Llobregat' -> 'Hospitalet de Llobregat'."""
-    return next((name[len(a):] for a in ("els ", "el ", "les ", "la ", "l'") if name.startswith(a)), name)
+    """Without its leading article: 'L'Hospitalet de Llobregat' -> 'Hospitalet de Llobregat'."""
+    return article(name)[1]
 
 
 def person(rng: random.Random) -> tuple[str, str, bool]:
@@ -178,20 +190,45 @@ def episode(rng: random.Random, b: dict, alta: dt.date, tipus_alta: str | None =
     return row
 
 
-def join_date(rng: random.Random) -> dt.date:
-    """Founders on 1997-07-01, most others by 2005."""
-    r = rng.random()
-    spans = [(0.03, D(1997, 7, 1), D(1997, 7, 1)), (0.35, D(1997, 7, 1), D(1998, 12, 31)), (0.8, D(1999, 1, 1), D(2005, 12, 31)), (1, D(2006, 1, 1), D(2023, 12, 31))]
-    return next(rand_date(rng, a, b) for p, a, b in spans if r < p)
+# How the membership grows (DOMAIN.md §1: "more than 800 local bodies" in 2014-2015, "more than 900" in 2023). Each
+# cohort: (municipalities, first day, last day) of joining. The founders are Barcelona, Manresa and the biggest towns;
+# the 2014 wave follows the Diputació de Barcelona's accession (3 October 2014): its towns join from that day on.
+BIG_TOWNS = 20  # the most populous municipalities of the register: founders, and they never leave
+ACCESSION_DIBA = D(2014, 10, 3)
+COHORTS = [(12, D(1997, 7, 1), D(1997, 7, 1)), (255, D(1997, 7, 2), D(1998, 12, 31)), (285, D(1999, 1, 1), D(2005, 12, 31)),
+           (95, D(2006, 1, 1), D(2013, 12, 31)), (58, D(2015, 1, 1), D(2023, 12, 31)), (8, D(2024, 1, 1), D(2025, 6, 30))]
+WAVE_2014 = {"08": 125, "other": 30}  # municipalities joining in 2014: of the province of Barcelona, of the others
+
+
+def biggest(w: dict, n: int = BIG_TOWNS) -> list[str]:
+    """The INE codes of the n most populous municipalities of the register."""
+    return sorted(w["aj"], key=lambda ine: (-w["aj"][ine]["pop"], ine))[:n]
+
+
+def join_dates(rng: random.Random, w: dict) -> dict[str, dt.date]:
+    """INE code -> date joined, for every municipality that is (or was) a member."""
+    founders = dict.fromkeys(["08019", "08113", *biggest(w)])  # Barcelona, Manresa (its mayor presides), the big towns
+    pool = rng.sample(sorted(set(w["aj"]) - set(founders)), sum(WAVE_2014.values()) + sum(n for n, _, _ in COHORTS))
+    in_bcn = [ine for ine in pool if w["aj"][ine]["prov"] == "08"][:WAVE_2014["08"]]
+    wave = set(in_bcn) | set([ine for ine in pool if w["aj"][ine]["prov"] != "08"][:WAVE_2014["other"]])
+    dates = {ine: D(1997, 7, 1) for ine in founders}
+    for ine in sorted(wave):
+        dates[ine] = rand_date(rng, ACCESSION_DIBA if ine in in_bcn else D(2014, 1, 1), D(2014, 12, 31))
+    rest = iter([ine for ine in pool if ine not in wave])
+    for n, first, last in COHORTS:
+        for ine in [next(rest) for _ in range(n)]:
+            dates[ine] = rand_date(rng, first, last)
+    return dates
 
 
 def members(rng: random.Random, w: dict) -> list[dict]:
-    chosen = ["08019", "08113"] + sorted(rng.sample(sorted(set(w["aj"]) - {"08019", "08113"}), 848))  # Barcelona, Manresa + 848
+    dates = join_dates(rng, w)
+    big = set(biggest(w))
     rows = []
-    for ine in chosen:
+    for ine in ["08019", "08113", *sorted(set(dates) - {"08019", "08113"})]:
         nif = make_nif("P", ine + ("00" if rng.random() < 0.9 else f"{rng.randint(1, 99):02d}")) if rng.random() < 0.33 else None
-        rows.append(episode(rng, w["aj"][ine], join_date(rng), nif="P0801900B" if ine == "08019" else nif) | {"_ine": ine})
-    for i, r in enumerate(rng.sample([r for r in rows[2:] if r["data_alta"] < D(2012, 1, 1)], 12)):
+        rows.append(episode(rng, w["aj"][ine], dates[ine], nif="P0801900B" if ine == "08019" else nif) | {"_ine": ine})
+    for i, r in enumerate(rng.sample([r for r in rows[2:] if r["data_alta"] < D(2012, 1, 1) and r["_ine"] not in big], 12)):
         r["data_baixa"] = rand_date(rng, add_months(r["data_alta"], 24), D(2021, 12, 31))
         r["motiu_baixa"] = rng.choice(LEAVING_REASONS)
         if i < 5:  # rejoins: a new episode after the previous one ended
@@ -402,11 +439,11 @@ def write_csv(path: Path, name: str, rows: list[dict], encoding="utf-8", sep=","
 
 README = """# Dades d'exemple il·lustratives
 
-**Català.** Aquests fitxers són dades d'exemple il·lustratives, generades automàticament (`{cmd}`); no són registres reals del Consorci Localret. Els municipis i els seus codis provenen del registre oficial (Font: Idescat), però les pertinences, dates, imports, adhesions i convenis són inventats, igual que els codis i noms d'EMD i consorcis. Les columnes de dades personals (persones de contacte, correus, telèfons, signants, observacions) contenen valors inventats. Els formats imiten les exportacions reals (Excel, CSV en Windows-1252 amb punt i coma, UTF-8 amb BOM).
+**Català.** Aquests fitxers són dades d'exemple il·lustratives, generades automàticament (`{cmd}`); no són registres reals del Consorci Localret. Els municipis i els seus codis provenen del registre oficial (Font: Idescat), però les pertinences, dates, imports, adhesions i convenis són inventats, igual que els codis i noms d'EMD i consorcis. Només l'ordre de magnitud imita el Consorci real (més de 800 membres a finals del 2014, després de l'adhesió de la Diputació de Barcelona, i més de 900 el 2023); cap pertinença concreta no és real. Les columnes de dades personals (persones de contacte, correus, telèfons, signants, observacions) contenen valors inventats. Els formats imiten les exportacions reals (Excel, CSV en Windows-1252 amb punt i coma, UTF-8 amb BOM).
 
-**Español.** Estos ficheros son datos de ejemplo ilustrativos, generados automáticamente (`{cmd}`); no son registros reales del Consorci Localret. Los municipios y sus códigos provienen del registro oficial (Fuente: Idescat), pero las pertenencias, fechas, importes, adhesiones y convenios son inventados, igual que los códigos y nombres de EMD y consorcios. Las columnas de datos personales (personas de contacto, correos, teléfonos, firmantes, observaciones) contienen valores inventados. Los formatos imitan las exportaciones reales.
+**Español.** Estos ficheros son datos de ejemplo ilustrativos, generados automáticamente (`{cmd}`); no son registros reales del Consorci Localret. Los municipios y sus códigos provienen del registro oficial (Fuente: Idescat), pero las pertenencias, fechas, importes, adhesiones y convenios son inventados, igual que los códigos y nombres de EMD y consorcios. Solo el orden de magnitud imita el Consorci real (más de 800 miembros a finales de 2014, tras la adhesión de la Diputació de Barcelona, y más de 900 en 2023); ninguna pertenencia concreta es real. Las columnas de datos personales (personas de contacto, correos, teléfonos, firmantes, observaciones) contienen valores inventados. Los formatos imitan las exportaciones reales.
 
-**English.** These files are illustrative sample data, generated automatically (`{cmd}`); they are not Consorci Localret's real records. Municipalities and their codes come from the official register (Source: Idescat), but memberships, dates, amounts, adhesions and agreements are invented, as are the codes and names of EMDs and consortia. The personal-data columns (contact persons, e-mails, phones, signatories, notes) hold invented values. The formats imitate the real exports.
+**English.** These files are illustrative sample data, generated automatically (`{cmd}`); they are not Consorci Localret's real records. Municipalities and their codes come from the official register (Source: Idescat), but memberships, dates, amounts, adhesions and agreements are invented, as are the codes and names of EMDs and consortia. Only the order of magnitude imitates the real Consortium (more than 800 members at the end of 2014, after the Diputació de Barcelona joined, and more than 900 in 2023); no individual membership is real. The personal-data columns (contact persons, e-mails, phones, signatories, notes) hold invented values. The formats imitate the real exports.
 """
 
 

@@ -3,7 +3,7 @@
 Scale 1 is the bundled sample's records (the same seeded generators of localret.sample);
 scale f adds synthetic aggregated procedures (with their lots in contractes.csv and one
 adhesion agreement each in convenis.csv / convenis_parts.csv) until adhesions.csv holds
-848 x f rows. The adhering bodies are real register municipalities (suffix 000, AJUNTAMENT)
+(sample's adhesions) x f rows. The adhering bodies are real register municipalities (suffix 000, AJUNTAMENT)
 and invented dependent bodies of them (suffixes 001..999: organismes autònoms, societats
 mercantils locals, consorcis ...) whose codes come from localret.codes.make_codi_ens's
 algorithm, so every control digit (6th and 10th) is consistent.
@@ -35,7 +35,6 @@ from localret import sample
 from localret.codes import control_digit
 from localret.register import load_register
 
-SAMPLE_ADHESIONS = 848  # rows of adhesions at scale 1
 CHUNK = 20_000  # rows per write
 MAX_SUFFIX = 999
 SERVICES = ["FIX_VEU_DADES", "MOBIL", "VEU_FIXA", "CONNECTIVITAT_DADES"]
@@ -303,24 +302,26 @@ def _adhesion_rows(rng: random.Random, proc: dict, lots: list[dict], bodies: lis
 
 def generate(out: Path, scale: float = 1, seed: int = 1997, errors: int = 0, adhesions: int | None = None) -> Result:
     """Write membres.csv, contractes.csv, adhesions.csv, convenis.csv, convenis_parts.csv
-    and manifest.json into `out`; `adhesions` (default 848 x scale) is the exact row count."""
+    and manifest.json into `out`; `adhesions` (default: the sample's adhesion rows x scale) is
+    the exact row count."""
     started = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob("*.xlsx"):
         stale.unlink()
-    target = adhesions if adhesions is not None else max(1, round(SAMPLE_ADHESIONS * scale))
     w = sample.bodies(random.Random(f"{seed}-bodies"))
     membres = sample.members(random.Random(f"{seed}-membres"), w)
     base_lots = sample.contractes()
     base_adh = sample.adhesions(random.Random(f"{seed}-adhesions"), w, membres, base_lots)
     conv, parts = sample.convenis(random.Random(f"{seed}-convenis"), w, base_lots, base_adh)
+    # scale 1 is the sample: its adhesion rows (850 for seed 1997), counted, not assumed
+    target = adhesions if adhesions is not None else max(1, round(len(base_adh) * scale))
     _write_small(out / "membres.csv", "membres", membres)
     plan = plant_errors(errors, seed, target) if errors else ErrorPlan()
     saved: dict[int, list] = {}
 
     rng = random.Random(f"{seed}-synth-{target}")
-    procedures = _Procedures(rng, municipalities(), target / SAMPLE_ADHESIONS)
+    procedures = _Procedures(rng, municipalities(), target / len(base_adh))
     lots_out = list(base_lots)
     per_year: dict[int, int] = {}
     for c in conv:
@@ -392,7 +393,7 @@ def generate(out: Path, scale: float = 1, seed: int = 1997, errors: int = 0, adh
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m localret.synth", description="Fonts sintètiques a escala / synthetic sources at scale")
-    parser.add_argument("--scale", type=float, default=1, help="factor d'escala: 1 = la mostra (848 adhesions) / scale factor")
+    parser.add_argument("--scale", type=float, default=1, help="factor d'escala: 1 = la mostra (850 adhesions) / scale factor")
     parser.add_argument("--out", type=Path, required=True, help="carpeta de sortida / output folder")
     parser.add_argument("--seed", type=int, default=1997)
     parser.add_argument("--errors", type=int, default=0, help="errors a plantar a adhesions.csv / errors to plant")
