@@ -46,7 +46,7 @@ DEFAULT_STATE = Path("var/localret")
 _given: dict[str, object] = {}
 
 SourcesOpt = Annotated[Path, typer.Option("--sources", show_default=False, help="Carpeta de fonts (per defecte, la mostra) / sources folder (default: the bundled sample)")]
-OutOpt = Annotated[str, typer.Option("--out", help="Carpeta publicada o URL d'emmagatzematge (s3://...) / published folder or object-storage URL")]
+OutOpt = Annotated[str, typer.Option("--out", help="Carpeta publicada o URL d'emmagatzematge (s3://bucket/prefix) / published folder or object-storage URL")]
 StateOpt = Annotated[Path, typer.Option("--state", help="Arxiu privat d'entrades i registres d'execució / private archive of inputs and run records (never inside --out)")]
 
 
@@ -59,7 +59,7 @@ def publish(
     base_url: Annotated[str, typer.Option("--base-url", help="URL base http(s) absoluta del lloc publicat / absolute http(s) base URL of the published site")] = "https://dades.localret.cat/",
     prefect: Annotated[bool, typer.Option("--prefect/--no-prefect", help="Executa com a flux de Prefect / run as a Prefect flow")] = True,
     wait: Annotated[float, typer.Option("--wait", help="Segons d'espera si una altra execució publica / seconds to wait for another run")] = 0,
-    dask: Annotated[Optional[str], typer.Option("--dask", help="Adreça d'un planificador Dask (tcp://...) o 'local:N' / Dask scheduler address or 'local:N' workers")] = None,
+    dask: Annotated[Optional[str], typer.Option("--dask", help="Adreça d'un planificador Dask (tcp://host:8786) o 'local:N' / Dask scheduler address or 'local:N' workers")] = None,
 ):
     """Valida les fonts i publica les dades / validate the sources and publish the datasets."""
     from localret import options
@@ -252,6 +252,9 @@ def run_line(record: dict) -> str:
         return head + "\n    (sense temps per etapa: registre antic / no stage times: an older record)"
     whole = total or sum(stages.values()) or 1
     parts = [f"{name} {seconds:.1f} s ({100 * seconds / whole:.0f}%)" for name, seconds in stages.items()]
+    if total:  # loading the code, planning, the guard's setup: the run's time outside any stage
+        other = max(total - sum(stages.values()), 0)
+        parts.append(f"altres / other {other:.1f} s ({100 * other / whole:.0f}%)")
     return head + "\n    " + ", ".join(parts)
 
 

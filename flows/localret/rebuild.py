@@ -23,14 +23,14 @@ def _entry(out: Path, dataset: str, version: str) -> tuple[list[dict], int]:
     versions = read_versions(out, dataset)
     if not versions:
         known = sorted(p.parent.name for p in out.glob("*/versions.json")) if out.is_dir() else []
-        there = (f"conjunts publicats / published datasets: {', '.join(known)}" if known
+        there = (f"conjunts de dades existents / existing datasets: {', '.join(known)}" if known
                  else "no n'hi ha cap / there are none")
         raise UsageError(f"{dataset}: conjunt de dades desconegut a {out} / unknown dataset in {out}; {there}")
     for i, v in enumerate(versions):
         if v["version"] == version:
             return versions, i
     raise UsageError(f"{dataset} {version}: versió desconeguda / unknown version; "
-                     f"versions publicades / published versions: {', '.join(v['version'] for v in versions)}")
+                     f"versions existents / existing versions: {', '.join(v['version'] for v in versions)}")
 
 
 def rebuild(out: Path, state: Path, dataset: str, version: str, project: Path | None = None) -> list[str]:
