@@ -106,7 +106,7 @@ class Guard:
         hits: list[Hit] = []
         for i, path in enumerate(paths):
             rel = path.relative_to(folder).as_posix()
-            progress.update(i, len(paths), "files", detail=rel)
+            progress.update(i, len(paths), "files", detail=path.name)
             suffix = path.suffix.lower()
             if suffix == ".csv":
                 hits += self._table(rel, f"read_csv({_sql_string(str(path))}, all_varchar=true, header=true)",
@@ -330,7 +330,7 @@ class Guard:
             rows = _ROW_TAG.findall(chunk)
             if rows:
                 row = int(rows[-1])
-                progress.update(detail=f"{rel}, fila / row {progress.count(row)}")
+                progress.update(detail=f"{rel.split(':')[0].rsplit('/', 1)[-1]}, fila / row {progress.count(row)}")
             context = (context + chunk)[-CONTEXT:]
             if not data or len(hits) == len(KINDS):
                 break

@@ -31,13 +31,12 @@ def read_sources(folder: Path) -> ingest.Sources:
     files = len(schema.SOURCE_NAMES)
     read = {"files": 0, "rows": 0}
 
-    def done(name: str, rows: int) -> None:
+    def done(name: str, rows: int) -> None:  # rows read so far; how many in all is known only at the end
         read["files"] += 1
         read["rows"] += rows
-        progress.update(read["files"], files, "files", f"{name}: {progress.count(rows)} files / rows "
-                                                          f"({progress.count(read['rows'])} en total / in all)")
+        progress.update(read["rows"], None, "rows", f"{read['files']}/{files} fitxers / files ({name})")
 
-    progress.update(0, files, "files")
+    progress.update(0, None, "rows")
     return ingest.ingest(folder, con, progress=done)
 
 

@@ -304,7 +304,7 @@ def _write_sheet(con, zout: zipfile.ZipFile, info: zipfile.ZipInfo, sheet_xml: s
                     n = str(r)
                     out.append(f'<row r="{n}">{row.replace(_ROW_MARK, n)}</row>')
                 fh.write("".join(out))
-                progress.update(advance=len(batch), detail=f"{folder.name}.xlsx: {table.sheet}, {progress.count(r - 1)} files / rows")
+                progress.update(advance=len(batch), detail=f"{folder.name}.xlsx ({table.sheet})")
             fh.write("</sheetData>")
             fh.write(tail)
         size = body.stat().st_size
