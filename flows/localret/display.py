@@ -5,6 +5,7 @@ many, its elapsed time, what it is doing now), drawn by rich while the stages re
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import time
@@ -14,13 +15,16 @@ from typing import Iterator
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column
+from rich.text import Text
 
 from localret import progress
 
 # The display is redrawn by rich's own thread at this rate; reports between two redraws only
 # update numbers (and even that at most every THROTTLE seconds per stage).
-REFRESH_PER_SECOND = 4
+REFRESH_PER_SECOND = 2
 THROTTLE = 0.1
+LABEL_WIDTH = max(len(label) for label in progress.LABELS.values())
+COUNT_WIDTH = 36  # "1 002 429/1 002 429 files / rows" and a little more
 
 
 def wanted(stream=None) -> bool:
@@ -53,7 +57,7 @@ class StageView:
 
     def __init__(self, console: Console):
         self.live = Progress(
-            TextColumn("{task.description}", table_column=Column(no_wrap=True)),
+            TextColumn("{task.description}", table_column=Column(no_wrap=True, min_width=LABEL_WIDTH)),
             BarColumn(bar_width=16),
             TextColumn("{task.fields[count]}", table_column=Column(no_wrap=True)),
             TimeElapsedColumn(),
@@ -90,20 +94,24 @@ class StageView:
                 return  # a batch report between two redraws: its numbers wait for the next one
             self.shown[name] = now
             self._show(name)
-        elif event.kind == "end":  # as far as it got: a stage that failed is not shown complete
-            s["detail"] = ""
-            self._show(name, finished=True)
-            self.live.stop_task(self.tasks[name])
+        elif event.kind == "end":
+            # A finished stage becomes a plain line above the live one, printed once: only the
+            # running stage is redrawn. As far as it got: a stage that failed is not shown done.
+            self.live.remove_task(self.tasks.pop(name))
+            self.live.refresh()  # else the live area would be drawn once more from its last frame
+            elapsed = dt.timedelta(seconds=int(event.seconds or 0))
+            line = f"{progress.LABELS.get(name, name):<{LABEL_WIDTH}} {self._count(s):<{COUNT_WIDTH}} {elapsed}"
+            self.live.console.print(Text(line), highlight=False, soft_wrap=True)
 
-    def _show(self, name: str, finished: bool = False) -> None:
-        s = self.state[name]
+    @staticmethod
+    def _count(s: dict) -> str:
         done, total, unit = s["done"], s["total"], s["unit"]
         if unit is None:
-            count = ""
-        elif total is None:
-            count = f"{progress.count(done)} {progress.UNITS.get(unit, unit)}"
-        else:
-            count = f"{progress.count(done)}/{progress.count(total)} {progress.UNITS.get(unit, unit)}"
-        bar_total = total if total is not None else (max(done, 1) if finished else None)
-        completed = done if total is not None or not finished else bar_total
-        self.live.update(self.tasks[name], total=bar_total, completed=completed, count=count, detail=s["detail"])
+            return ""
+        if total is None:
+            return f"{progress.count(done)} {progress.UNITS.get(unit, unit)}"
+        return f"{progress.count(done)}/{progress.count(total)} {progress.UNITS.get(unit, unit)}"
+
+    def _show(self, name: str) -> None:
+        s = self.state[name]
+        self.live.update(self.tasks[name], total=s["total"], completed=s["done"], count=self._count(s), detail=s["detail"])

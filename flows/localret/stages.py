@@ -57,7 +57,7 @@ def check(sources: ingest.Sources) -> validate.Report:
     total = sum(f.rows for f in sources.files.values())
     progress.update(0, total, "rows")
     return validate.validate(sources, progress=lambda name, rows: progress.update(
-        advance=rows, detail=f"{sources.file_label(name)}: {progress.count(rows)} files / rows"))
+        advance=rows, detail=sources.file_label(name)))
 
 
 def build_datasets(sources: ingest.Sources, opts: Options) -> list[build.BuiltDataset]:
