@@ -265,3 +265,29 @@ def test_diff_with_an_unknown_version_names_it_and_lists_the_known_ones(run_in_t
     r = piped(["diff", "membres", "1.0.0", "1.0.0", "--out", out], cwd=tmp_path)
     assert r.returncode == 0 and "membres 1.0.0 → 1.0.0" in r.stdout
     assert listing(tmp_path) == []
+
+
+# --- the reporting itself (in process) ---------------------------------------------------------
+def test_reports_reach_the_listener_in_order_and_a_broken_display_breaks_nothing():
+    from localret import progress
+
+    seen, durations = [], {}
+    progress.update(5, 10)  # nobody listening, no stage: nothing happens
+    with progress.listening(seen.append):
+        progress.update(1, 2)  # outside a stage: belongs to nothing, not reported
+        with progress.stage("validate", durations):
+            progress.update(0, 10, "rows")
+            progress.update(advance=4, detail="membres.xlsx")
+    assert [(e.stage, e.kind, e.done, e.total, e.advance) for e in seen] == [
+        ("validate", "start", None, None, 0), ("validate", "update", 0, 10, 0), ("validate", "update", None, None, 4),
+        ("validate", "end", None, None, 0)]
+    assert seen[-1].seconds >= 0 and list(durations) == ["validate"]
+
+    def broken(event):
+        raise RuntimeError("a display that fails")
+
+    with progress.listening(broken), pytest.raises(ValueError):
+        with progress.stage("build", durations):  # the stage's own error goes through, the display's does not
+            progress.update(1, 1, "tables")
+            raise ValueError("the stage failed")
+    assert "build" in durations  # a failed stage keeps its time
