@@ -180,7 +180,8 @@ def test_publish_with_warnings_only(sources, tmp_path):
             cwd=tmp_path)
     assert r.code == 0, r
     assert "0 errors, 1 avisos / warnings" in r.out
-    assert "5 versions noves / new releases" in r.out
+    assert "5 versions noves / " in r.out and " rows published in 5 datasets, 5 new releases." in r.out
+    assert "\x1b" not in r.out + r.err and "lectura / ingest" not in r.out  # a pipe: no progress display
     for ds in ("ens", "membres", "contractacio-agregada", "convenis", "resums"):
         assert ds in r.out and (out / ds / "1.0.0" / "datapackage.json").is_file()
     assert "0801930007" in (out / "membres" / "latest" / "membres.csv").read_text(encoding="utf-8")

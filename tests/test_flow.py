@@ -129,4 +129,4 @@ def test_cold_cli_publish_with_prefect(cold_publish):
     assert "Traceback" not in out + err
     for ds in DATASETS:
         assert (base / "out" / ds / "1.0.0" / "datapackage.json").is_file()
-    assert "5 versions noves / new releases" in out
+    assert "5 versions noves / " in out and "5 new releases." in out

@@ -109,16 +109,21 @@ def prepare(con: duckdb.DuckDBPyConnection, as_of: dt.date, register_meta: dict,
 
 
 def build(con: duckdb.DuckDBPyConnection, as_of: dt.date, register_meta: dict,
-          only: list[str] | None = None, project: Path = paths.ROOT) -> list[BuiltDataset]:
+          only: list[str] | None = None, project: Path = paths.ROOT, progress=None) -> list[BuiltDataset]:
+    """`progress(done, total, unit, detail)`, if given, is told each table as it is built."""
     prepare(con, as_of, register_meta, project)
+    specs = [spec for spec in load_specs(project) if only is None or spec.name in only]
+    tables = sum(len(spec.resources) for spec in specs)
     built = []
-    for spec in load_specs(project):
-        if only is not None and spec.name not in only:
-            continue
+    for spec in specs:
         dataset = BuiltDataset(spec, as_of=as_of)
         for res in spec.resources:
+            if progress:
+                progress(sum(len(d.resources) for d in built) + len(dataset.resources), tables, "tables", f"{spec.name}/{res.name}")
             dataset.resources.append(build_resource(con, res))
         built.append(dataset)
+    if progress:
+        progress(tables, tables, "tables")
     return built
 
 

@@ -45,12 +45,12 @@ DEFAULT_STATE = Path("var/localret")
 # The folders the running command was given, for the error log (never in --out or the cwd).
 _given: dict[str, object] = {}
 
-SourcesOpt = Annotated[Path, typer.Option("--sources", help="Carpeta de fonts / sources folder (default: the bundled sample)")]
-OutOpt = Annotated[str, typer.Option("--out", help="Carpeta publicada o URL d'emmagatzematge (s3://...) / published folder or object-storage URL")]
+SourcesOpt = Annotated[Path, typer.Option("--sources", show_default=False, help="Carpeta de fonts (per defecte, la mostra) / sources folder (default: the bundled sample)")]
+OutOpt = Annotated[str, typer.Option("--out", help="Carpeta publicada o URL d'emmagatzematge (s3://bucket/prefix) / published folder or object-storage URL")]
 StateOpt = Annotated[Path, typer.Option("--state", help="Arxiu privat d'entrades i registres d'execució / private archive of inputs and run records (never inside --out)")]
 
 
-@app.command()
+@app.command(short_help="Valida i publica / validate and publish")
 def publish(
     sources: SourcesOpt = paths.SAMPLE_SOURCES,
     out: OutOpt = str(paths.DEFAULT_OUT),
@@ -59,45 +59,52 @@ def publish(
     base_url: Annotated[str, typer.Option("--base-url", help="URL base http(s) absoluta del lloc publicat / absolute http(s) base URL of the published site")] = "https://dades.localret.cat/",
     prefect: Annotated[bool, typer.Option("--prefect/--no-prefect", help="Executa com a flux de Prefect / run as a Prefect flow")] = True,
     wait: Annotated[float, typer.Option("--wait", help="Segons d'espera si una altra execució publica / seconds to wait for another run")] = 0,
-    dask: Annotated[Optional[str], typer.Option("--dask", help="Adreça d'un planificador Dask (tcp://...) o 'local:N' / Dask scheduler address or 'local:N' workers")] = None,
+    dask: Annotated[Optional[str], typer.Option("--dask", help="Adreça d'un planificador Dask (tcp://host:8786) o 'local:N' / Dask scheduler address or 'local:N' workers")] = None,
 ):
     """Valida les fonts i publica les dades / validate the sources and publish the datasets."""
     from localret import options
     from localret.pipeline import make_options
 
-    _given.update(state=state, out=out)
+    from localret.display import showing
+
+    _given.update(state=state, out=out, publishing=True)
     # Checked before any work, the same way the flow checks a deployment's parameters.
     when, base_url = options.as_of(as_of), options.base_url(base_url)
     opts = make_options(sources, out, state, when.isoformat(), base_url, wait)
     _check_paths(opts)
-    if prefect:
-        from localret.flow import run_publish_flow
+    with showing():  # each stage's progress, on a terminal only
+        if prefect:
+            from localret.flow import run_publish_flow
 
-        log = [logs_dir() / "prefect.log", _user_logs() / "prefect.log"]
-        if dask and dask.startswith("local:"):
-            outcome = run_publish_flow(opts, dask_workers=int(dask.split(":", 1)[1] or 2), log_file=log)
+            log = [logs_dir() / "prefect.log", _user_logs() / "prefect.log"]
+            if dask and dask.startswith("local:"):
+                outcome = run_publish_flow(opts, dask_workers=int(dask.split(":", 1)[1] or 2), log_file=log)
+            else:
+                outcome = run_publish_flow(opts, dask_address=dask, log_file=log)
         else:
-            outcome = run_publish_flow(opts, dask_address=dask, log_file=log)
-    else:
-        from localret.pipeline import publish as run
+            from localret.pipeline import publish as run
 
-        outcome = run(opts)
+            outcome = run(opts)
     _print_summary(opts, outcome)
 
 
-@app.command("validate")
+@app.command("validate", short_help="Només comprova les fonts / check the sources only")
 def validate_cmd(
     sources: SourcesOpt = paths.SAMPLE_SOURCES,
     report: Annotated[Optional[Path], typer.Option("--report", help="Desa l'informe complet en JSON / save the full report as JSON")] = None,
 ):
     """Només comprova les fonts; no publica res / check the sources only; publishes nothing."""
+    from localret import progress
+    from localret.display import showing
     from localret.stages import check, read_sources
 
     if not sources.is_dir():
         raise typer.BadParameter(f"{sources} no és una carpeta / is not a folder", param_hint="--sources")
-    with console.status("Llegint i validant / reading and validating..."):
-        src = read_sources(sources)
-        result = check(src)
+    with showing():
+        with progress.stage("ingest"):
+            src = read_sources(sources)
+        with progress.stage("validate"):
+            result = check(src)
     if report:
         report.write_text(result.to_json(), encoding="utf-8")
     console.print(result.to_text(), markup=False)
@@ -107,14 +114,14 @@ def validate_cmd(
     raise typer.Exit(0 if result.ok else 1)
 
 
-@app.command()
+@app.command(short_help="Publicació programada / scheduled publishing (Prefect)")
 def serve(
     cron: Annotated[str, typer.Option("--cron", help="Horari cron / cron schedule, e.g. '0 3 * * *'")] = "0 3 * * *",
     name: Annotated[str, typer.Option("--name", help="Nom del desplegament / deployment name")] = "nightly",
     sources: SourcesOpt = paths.SAMPLE_SOURCES,
     out: OutOpt = str(paths.DEFAULT_OUT),
     state: StateOpt = DEFAULT_STATE,
-    base_url: Annotated[str, typer.Option("--base-url")] = "https://dades.localret.cat/",
+    base_url: Annotated[str, typer.Option("--base-url", help="URL base http(s) absoluta del lloc publicat / absolute http(s) base URL of the published site")] = "https://dades.localret.cat/",
 ):
     """Serveix el flux de publicació com a desplegament de Prefect amb horari /
     serve the publish flow as a scheduled Prefect deployment (needs PREFECT_API_URL)."""
@@ -134,7 +141,7 @@ def serve(
                   state=state.resolve(), base_url=base_url)
 
 
-@app.command("diff")
+@app.command("diff", short_help="Canvis entre dues versions / changes between two versions")
 def diff_cmd(
     dataset: Annotated[str, typer.Argument(help="Dataset, e.g. membres")],
     v1: Annotated[str, typer.Argument(help="Versió anterior / older version")],
@@ -164,7 +171,7 @@ def diff_cmd(
                       markup=False)
 
 
-@app.command()
+@app.command(short_help="Comprova el que s'ha publicat / check what is published")
 def verify(out: OutOpt = paths.DEFAULT_OUT):
     """Comprova bytes i sha256 de cada versió publicada / check every published release."""
     import tempfile
@@ -188,7 +195,7 @@ def verify(out: OutOpt = paths.DEFAULT_OUT):
     raise typer.Exit(6 if problems else 0)
 
 
-@app.command()
+@app.command(short_help="Reconstrueix una versió / rebuild a release")
 def rebuild(
     dataset: Annotated[str, typer.Argument(help="Dataset, e.g. membres")],
     version: Annotated[str, typer.Argument(help="Versió / version, e.g. 1.2.0")],
@@ -211,11 +218,51 @@ def rebuild(
     console.print(f"{dataset} {version}: idèntica byte a byte / byte-identical", markup=False)
 
 
-register_app = typer.Typer(help="Registre oficial de municipis (Idescat) / official register", no_args_is_help=True)
-app.add_typer(register_app, name="register")
+@app.command(short_help="Execucions recents i on ha anat el temps / recent runs and where the time went")
+def runs(
+    state: StateOpt = DEFAULT_STATE,
+    last: Annotated[int, typer.Option("--last", min=1, help="Quantes execucions, les més recents / how many runs, newest first")] = 10,
+):
+    """Les execucions recents des dels registres de --state, amb el temps de cada etapa /
+    the recent runs from the records in --state, with each stage's time."""
+    import json
+
+    _given.update(state=state)
+    folder = state / "runs"
+    records = sorted(folder.glob("*.json"), reverse=True)[:last] if folder.is_dir() else []
+    if not records:
+        console.print(f"Cap execució registrada a {folder} / no run recorded there", markup=False)
+        return
+    for path in records:
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            console.print(f"{path.name}: il·legible / unreadable ({type(exc).__name__})", markup=False)
+            continue
+        console.print(run_line(record), markup=False)
 
 
-@register_app.command("import")
+def run_line(record: dict) -> str:
+    """A run in two lines: id, outcome and time; then each stage's seconds and share."""
+    total = record.get("seconds")
+    stages = record.get("stage_seconds")
+    head = f"{record.get('run_id', '?')}  {record.get('outcome', '?')}  as-of {record.get('as_of', '?')}"
+    head += f"  {total:.1f} s" if isinstance(total, (int, float)) else ""
+    if not stages:
+        return head + "\n    (sense temps per etapa: registre antic / no stage times: an older record)"
+    whole = total or sum(stages.values()) or 1
+    parts = [f"{name} {seconds:.1f} s ({100 * seconds / whole:.0f}%)" for name, seconds in stages.items()]
+    if total:  # loading the code, planning, the guard's setup: the run's time outside any stage
+        other = max(total - sum(stages.values()), 0)
+        parts.append(f"altres / other {other:.1f} s ({100 * other / whole:.0f}%)")
+    return head + "\n    " + ", ".join(parts)
+
+
+register_app = typer.Typer(help="Registre oficial de municipis (Idescat) / official register of municipalities", no_args_is_help=True)
+app.add_typer(register_app, name="register", short_help="Registre de municipis / register of municipalities")
+
+
+@register_app.command("import", short_help="Renova el registre des de l'Idescat / renew it from Idescat")
 def register_import(
     source: Annotated[Path, typer.Option("--from", help="Carpeta amb les exportacions de l'Idescat / folder with Idescat's exports")],
 ):
@@ -261,9 +308,11 @@ def _print_summary(opts, outcome) -> None:
             console.print(f"  omès, entrades sense canvis / skipped, inputs unchanged: {r.dataset} {r.version}", markup=False)
         else:
             console.print(f"  sense canvis / unchanged {r.dataset} {r.version}", markup=False)
-    rows = sum(sum(r.rows.values()) for r in outcome.results)
-    console.print(f"Llegit / read: {', '.join(i['file'] for i in outcome.inputs)}; {rows} files publicades / rows in "
-                  f"{len(outcome.results)} datasets; {len(outcome.published)} versions noves / new releases.", markup=False)
+    rows, datasets, new = sum(sum(r.rows.values()) for r in outcome.results), len(outcome.results), len(outcome.published)
+    console.print(f"Llegit / read: {', '.join(i['file'] for i in outcome.inputs)}", markup=False)
+    # One whole sentence per language: "files" is Catalan for rows and must not start the English one.
+    console.print(f"{rows} files publicades en {datasets} conjunts de dades, {new} versions noves / "
+                  f"{rows} rows published in {datasets} datasets, {new} new releases.", markup=False)
     where = opts.remote or opts.out
     console.print(f"On mirar / where to look: {where}/index.html  ·  {where}/<dataset>/latest/", markup=False)
 
@@ -348,7 +397,8 @@ def _main() -> None:
         sys.exit(1)
     except LocalretError as exc:
         err.print(f"ERROR: {exc}", markup=False)
-        err.print("No s'ha publicat res de nou; les versions anteriors són intactes / nothing new was published; earlier releases are intact.", markup=False)
+        if _given.get("publishing"):  # diff, verify, rebuild never publish: nothing to reassure about
+            err.print("No s'ha publicat res de nou; les versions anteriors són intactes / nothing new was published; earlier releases are intact.", markup=False)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

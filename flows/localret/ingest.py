@@ -79,6 +79,7 @@ def locate(folder: Path, name: str) -> Path:
 
 
 def ingest(folder: Path, con: duckdb.DuckDBPyConnection | None = None, progress=None) -> Sources:
+    """`progress(name, rows)`, if given, is told each file read."""
     folder = Path(folder)
     if not folder.is_dir():
         raise SourceError(str(folder), None, None, "la carpeta de fonts no existeix / the sources folder does not exist")
@@ -108,7 +109,7 @@ def ingest(folder: Path, con: duckdb.DuckDBPyConnection | None = None, progress=
             table.delimiter, table.rows, table.decimal_comma,
         )
         if progress:
-            progress(name)
+            progress(name, table.rows)
     sources.register_meta = load_register(con)
     return sources
 

@@ -8,10 +8,11 @@ are those of the last successful run (freshness.py) ends here before loading the
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from localret import freshness, incremental, options, paths, provenance, remote
+from localret import freshness, incremental, options, paths, progress, provenance, remote
 from localret.errors import InvalidSources
 from localret.outdir import exclusive, pending_marker
 from localret.validate.report import Report
@@ -61,27 +62,38 @@ def plain_call(stage: str, fn, *args):
 def publish(opts: Options, call=plain_call, submit=None) -> Outcome:
     """Every stage in order, holding the output's lock. `call(stage, fn, *args)` runs one
     stage: directly here, as a Prefect task in flow.py; the order stays in this one place.
-    With `submit(fn, *args) -> future`, each dataset's work is spread (flow.py: Dask)."""
+    With `submit(fn, *args) -> future`, each dataset's work is spread (flow.py: Dask).
+    Each stage is timed (for the run record) and announced to whoever listens (progress.py)."""
+    durations: dict[str, float] = {}
+    call = _timed(call, durations)
     with exclusive(opts.out, opts.wait):
+        clock = time.perf_counter()  # the run's own time: not the wait for another run's lock
         options.published_reference_date(opts.out, opts.as_of)
         key = call("freshness", freshness.run_key, opts)
         record = freshness.up_to_date(opts, key)
         if record is not None:
-            return _nothing_to_do(opts, record)
-        return _publish(opts, call, key, submit)
+            return _nothing_to_do(opts, record, durations, clock)
+        return _publish(opts, call, key, submit, durations, clock)
 
 
-def _nothing_to_do(opts: Options, record: dict) -> Outcome:
+def _timed(call, durations: dict[str, float]):
+    def timed(stage: str, fn, *args):
+        with progress.stage(stage, durations):
+            return call(stage, fn, *args)
+    return timed
+
+
+def _nothing_to_do(opts: Options, record: dict, durations: dict[str, float], clock: float) -> Outcome:
     started = dt.datetime.now(dt.timezone.utc)
     outcome = Outcome(provenance.new_run_id(started), Report(), inputs=record["inputs"], skipped=list(record["datasets"]),
                       up_to_date=record["run_id"])
     outcome.results = [unchanged(opts.out, name, "sense canvis des de l'última execució / unchanged since the last run")
                        for name in record["datasets"]]
-    _record(opts, outcome, started, "up-to-date")
+    _record(opts, outcome, started, "up-to-date", durations, time.perf_counter() - clock)
     return outcome
 
 
-def _publish(opts: Options, call, key: str, submit=None) -> Outcome:
+def _publish(opts: Options, call, key: str, submit, durations: dict[str, float], clock: float) -> Outcome:
     # Imported here: a run with nothing to do (above) never pays for pandas and DuckDB.
     from localret import build, privacy, publication, stages
 
@@ -109,7 +121,8 @@ def _publish(opts: Options, call, key: str, submit=None) -> Outcome:
                 datasets = call("build", stages.build_datasets, sources, todo)
                 outcome.results = call("release", stages.release_all, sources, datasets, staged, outcome.inputs)
             else:
-                outcome.results = stages.release_spread(staged, todo.only, outcome.inputs, submit)
+                with progress.stage("release", durations):  # build and release, per dataset on the cluster
+                    outcome.results = stages.release_spread(staged, todo.only, outcome.inputs, submit)
             outcome.results += [unchanged(shadow, name) for name in skip]
             order = [s.name for s in specs]
             outcome.results.sort(key=lambda r: order.index(r.dataset))
@@ -129,10 +142,14 @@ def _publish(opts: Options, call, key: str, submit=None) -> Outcome:
         freshness.remember(opts, key, outcome.run_id, order, outcome.inputs)
         return outcome
     finally:
-        _record(opts, outcome, started, status)
+        _record(opts, outcome, started, status, durations, time.perf_counter() - clock)
 
 
-def _record(opts: Options, outcome: Outcome, started: dt.datetime, status: str) -> None:
+def _record(opts: Options, outcome: Outcome, started: dt.datetime, status: str, durations: dict[str, float],
+            seconds: float) -> None:
+    """The run record. `stage_seconds` says where the time went, stage by stage in the order
+    they ran (a failed run: up to and including the stage that failed); `seconds` is the
+    whole run once it held the lock: the stages' time plus what lies between them."""
     provenance.write_run_record(opts.state, {
         "run_id": outcome.run_id, "started": started.isoformat(timespec="seconds"),
         "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -141,4 +158,5 @@ def _record(opts: Options, outcome: Outcome, started: dt.datetime, status: str) 
         "up_to_date_with": outcome.up_to_date,
         "errors": outcome.report.error_count, "warnings": outcome.report.warning_count,
         "releases": [{"dataset": r.dataset, "version": r.version, "new": r.released} for r in outcome.results],
+        "seconds": round(seconds, 3), "stage_seconds": dict(durations),
     })

@@ -31,7 +31,7 @@ from typing import IO, Iterable
 
 import duckdb
 
-from localret import personal
+from localret import personal, progress
 from localret.duck import file_order
 from localret.errors import LocalretError
 
@@ -104,8 +104,9 @@ class Guard:
             paths = sorted({folder / p for p in only if not Path(p).is_absolute()})
             paths = [p for p in paths if p.is_file() and p.resolve().is_relative_to(root)]
         hits: list[Hit] = []
-        for path in paths:
+        for i, path in enumerate(paths):
             rel = path.relative_to(folder).as_posix()
+            progress.update(i, len(paths), "files", detail=path.name)
             suffix = path.suffix.lower()
             if suffix == ".csv":
                 hits += self._table(rel, f"read_csv({_sql_string(str(path))}, all_varchar=true, header=true)",
@@ -122,6 +123,7 @@ class Guard:
             elif suffix in TEXT_SUFFIXES:
                 with path.open("rb") as fh:
                     hits += self._text_stream(rel, fh, numbers=suffix not in XML_SUFFIXES)
+        progress.update(len(paths), len(paths), "files", detail="")
         return hits
 
     # ---------- tables ----------
@@ -328,6 +330,7 @@ class Guard:
             rows = _ROW_TAG.findall(chunk)
             if rows:
                 row = int(rows[-1])
+                progress.update(detail=f"{rel.split(':')[0].rsplit('/', 1)[-1]}, fila / row {progress.count(row)}")
             context = (context + chunk)[-CONTEXT:]
             if not data or len(hits) == len(KINDS):
                 break

@@ -18,13 +18,19 @@ from localret.versions import read_versions
 
 
 def _entry(out: Path, dataset: str, version: str) -> tuple[list[dict], int]:
+    """A published release's entry, or a usage error that names what was asked for and lists
+    what there is to choose from."""
     versions = read_versions(out, dataset)
     if not versions:
-        raise UsageError(f"{dataset}: no hi ha cap versió publicada a {out} / no published release")
+        known = sorted(p.parent.name for p in out.glob("*/versions.json")) if out.is_dir() else []
+        there = (f"conjunts de dades existents / existing datasets: {', '.join(known)}" if known
+                 else "no n'hi ha cap / there are none")
+        raise UsageError(f"{dataset}: conjunt de dades desconegut a {out} / unknown dataset in {out}; {there}")
     for i, v in enumerate(versions):
         if v["version"] == version:
             return versions, i
-    raise UsageError(f"{dataset} {version}: versió inexistent; n'hi ha / unknown version; there are: {', '.join(v['version'] for v in versions)}")
+    raise UsageError(f"{dataset} {version}: versió desconeguda / unknown version; "
+                     f"versions existents / existing versions: {', '.join(v['version'] for v in versions)}")
 
 
 def rebuild(out: Path, state: Path, dataset: str, version: str, project: Path | None = None) -> list[str]:

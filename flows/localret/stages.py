@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from localret import build, extras, ingest, provenance, release, validate
+from localret import build, extras, ingest, progress, provenance, release, schema, validate
 from localret.errors import PublishError, could_not_write
 from localret.fault import writer_points
 from localret.fsutil import atomic_write_bytes
@@ -28,9 +28,18 @@ DUCKDB_SETTINGS = {"memory_limit": "512MB", "preserve_insertion_order": False}
 DATABASE_STORAGE_VERSION = "v1.4.0"
 
 
-def read_sources(folder: Path, progress=None) -> ingest.Sources:
+def read_sources(folder: Path) -> ingest.Sources:
     con = _connect()
-    return ingest.ingest(folder, con, progress=progress)
+    files = len(schema.SOURCE_NAMES)
+    read = {"files": 0, "rows": 0}
+
+    def done(name: str, rows: int) -> None:  # rows read so far; how many in all is known only at the end
+        read["files"] += 1
+        read["rows"] += rows
+        progress.update(read["rows"], None, "rows", f"{read['files']}/{files} fitxers / files ({name})")
+
+    progress.update(0, None, "rows")
+    return ingest.ingest(folder, con, progress=done)
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -47,11 +56,15 @@ def _connect() -> duckdb.DuckDBPyConnection:
 
 
 def check(sources: ingest.Sources) -> validate.Report:
-    return validate.validate(sources)
+    total = sum(f.rows for f in sources.files.values())
+    progress.update(0, total, "rows")
+    return validate.validate(sources, progress=lambda name, rows: progress.update(
+        advance=rows, detail=sources.file_label(name)))
 
 
 def build_datasets(sources: ingest.Sources, opts: Options) -> list[build.BuiltDataset]:
-    return build.build(sources.con, opts.as_of, sources.register_meta, only=opts.only, project=opts.project)
+    return build.build(sources.con, opts.as_of, sources.register_meta, only=opts.only, project=opts.project,
+                       progress=progress.update)
 
 
 @contextmanager
@@ -74,18 +87,24 @@ def staged(opts: Options):
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def release_all(sources: ingest.Sources, datasets: list[build.BuiltDataset], opts: Options, inputs: list[dict],
-                progress=None) -> list[release.ReleaseResult]:
+def release_all(sources: ingest.Sources, datasets: list[build.BuiltDataset], opts: Options,
+                inputs: list[dict]) -> list[release.ReleaseResult]:
     extras.load_defaults()
     results = []
+    # Rows count as done once they are in every format; the spreadsheet writer, the slow one,
+    # reports its rows as it writes them (xlsx.py), the rest is settled per dataset.
+    total = sum(r.rows for d in datasets for r in d.resources)
+    done = 0
+    progress.update(0, total, "rows")
     with staged(opts) as stage:
         for dataset in datasets:
+            progress.update(detail=f"{dataset.name}: CSV, Parquet")
             results.append(release.release_dataset(
                 sources.con, dataset, opts.out, stage, inputs=inputs, illustrative=sources.illustrative,
                 register_meta=sources.register_meta, extra_writers=extras.RELEASE_WRITERS,
                 base_url=opts.base_url))
-            if progress:
-                progress(dataset.name)
+            done += sum(r.rows for r in dataset.resources)
+            progress.update(done, detail=f"{dataset.name}: {results[-1].version}")
         for result in results:  # all prepared: now into place (in the run's shadow of <out>)
             release.commit(result)
     return results
@@ -132,9 +151,12 @@ def _write_database(out: Path, specs: list[build.DatasetSpec]) -> Path:
     except duckdb.IOException as exc:
         con.close()
         raise PublishError(f"{tmp}: no s'ha pogut escriure / could not write: {str(exc).splitlines()[0][:300]}") from None
+    tables = sum(len(ds.resources) for ds in specs)
+    progress.update(0, tables, "tables")
     try:
         for ds in specs:
             for res in ds.resources:
+                progress.update(advance=1, detail=f"{res.table[4:]}")
                 pq = out / ds.name / "latest" / f"{res.name}.parquet"
                 if not pq.exists():
                     continue
@@ -174,8 +196,10 @@ def publish_site(out: Path, base_url: str) -> None:
     """Feeds, catalogue and pages over everything published under <out>."""
     extras.load_defaults()
     try:
-        for writer in extras.SITE_WRITERS:
+        for i, writer in enumerate(extras.SITE_WRITERS):
+            progress.update(i, len(extras.SITE_WRITERS), "steps", detail=writer.__module__.removeprefix("localret."))
             writer_points("site", writer)(out, base_url)
+        progress.update(len(extras.SITE_WRITERS))
     except OSError as exc:
         raise could_not_write(exc, out) from None
 

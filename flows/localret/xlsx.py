@@ -29,6 +29,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from localret import progress
 from localret.build import BuiltDataset, order_by
 from localret.extras import release_writer
 from localret.site.published import (ILLUSTRATIVE_MARK, LICENSE_ID, LICENSE_URL, PUBLISHER, DEFAULT_BASE_URL,
@@ -303,6 +304,7 @@ def _write_sheet(con, zout: zipfile.ZipFile, info: zipfile.ZipInfo, sheet_xml: s
                     n = str(r)
                     out.append(f'<row r="{n}">{row.replace(_ROW_MARK, n)}</row>')
                 fh.write("".join(out))
+                progress.update(advance=len(batch), detail=f"{folder.name}.xlsx ({table.sheet})")
             fh.write("</sheetData>")
             fh.write(tail)
         size = body.stat().st_size

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from localret.ingest import Sources
 
 
-def validate(sources: Sources) -> Report:
+def validate(sources: Sources, progress=None) -> Report:
+    """`progress(table, rows)`, if given, is told each table whose fields are judged."""
     report = Report(files=[f.describe() for f in sources.files.values()], notes=list(sources.notes))
     for problem in sources.problems:
         ca, _, en = problem.reason.partition(" / ")
@@ -52,6 +53,8 @@ def validate(sources: Sources) -> Report:
                                      + _table_rule_hits(cursor, sources, contexts, big, optimize=True))
             for ctx in contexts.values():
                 _add(report, _field_rule_hits(sources, ctx), private)
+                if progress:
+                    progress(ctx.table, sources.files[ctx.table].rows)
             _add(report, table_hits.result(), private)
     finally:
         cursor.close()
