@@ -451,7 +451,7 @@ CASES = [
     Case("late-latin1", late_latin1, 0, []),
     Case("mixed-line-endings", mixed_line_endings, 0, []),
     Case("stray-quote", stray_quote, 1, ["contractes.csv", "fila 4", "malformed"]),
-    Case("delimiter-changes", delimiter_changes, 1, ["adhesions.csv, fila 41", "1 fields instead of 11"]),
+    Case("delimiter-changes", delimiter_changes, 1, ["adhesions.csv, fila 41", "1 fields instead of 14"]),
     Case("third-date-format", third_date_format, 1, ["adhesions.csv, fila 6", "data_adhesio", "not a date"]),
     Case("impossible-date", impossible_date, 1, ["adhesions.csv, fila 7", "data_adhesio", "31/02/2020"]),
     Case("two-digit-year", two_digit_year, 1, ["adhesions.csv, fila 8", "data_adhesio", "15/03/19"]),
