@@ -190,7 +190,7 @@ ESTAT_CONTRADICTS_DATES = """
     OR (a.estat IN ('SOL·LICITADA', 'ADHERIDA') AND (a.data_formalitzacio IS NOT NULL OR a.data_fi IS NOT NULL))
     OR (a.estat IN ('FORMALITZADA', 'PRORROGADA', 'FINALITZADA') AND a.data_formalitzacio IS NULL)
     OR (a.estat IN ('FORMALITZADA', 'PRORROGADA') AND a.data_fi IS NOT NULL)
-    OR (a.estat = 'PRORROGADA' AND coalesce(c.prorroga_mesos, 0) = 0)"""
+    OR (a.estat = 'PRORROGADA' AND c._row IS NOT NULL AND coalesce(c.prorroga_mesos, 0) = 0)"""
 table_rule(TableRule(
     code="estat-incoherent", severity=WARNING, table="adhesions", field="estat", needs=("adhesions", "contractes"),
     message=("l'estat declarat no concorda amb les dates de l'adhesió (sol·licitada o adherida: sense formalització ni fi; "
@@ -203,7 +203,7 @@ table_rule(TableRule(
              "are derived from the dates"),
     sql=lambda ctx: f"""
         SELECT a._row, a.estat AS value FROM src_adhesions a
-        LEFT JOIN src_contractes c USING (procediment_id, lot_numero)
+        LEFT JOIN src_contractes c ON c.procediment_id = a.procediment_id AND c.lot_numero = a.lot_numero
         WHERE {ESTAT_CONTRADICTS_DATES}""",
 ))
 table_rule(TableRule(
