@@ -212,7 +212,7 @@ def joins_and_leavings(resums: Dataset, lang: str) -> Chart | None:
     drawn = [i for i, v in enumerate(left) if v]  # no empty rectangles in the SVG
     ax.bar([years[i] for i in drawn], [-left[i] for i in drawn], color=PALETTE[3], width=0.8, label=i18n.AXES["leavings"][lang])
     ax.axhline(0, color="#444444", linewidth=0.8)
-    ax.set_ylabel(i18n.AXES["members"][lang])
+    ax.set_ylabel(i18n.AXES["joins_leavings"][lang])
     ax.grid(axis="y", color="#e3e3e3", linewidth=0.6)
     ax.set_axisbelow(True)
     ax.legend(loc="upper right", fontsize=8)

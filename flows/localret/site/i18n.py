@@ -260,6 +260,7 @@ AXES = {
     "councils": {"ca": "Ajuntaments membres", "es": "Ayuntamientos miembros", "en": "Member municipal councils"},
     "adhesions": {"ca": "Adhesions", "es": "Adhesiones", "en": "Adhesions"},
     "joins": {"ca": "Altes", "es": "Altas", "en": "Joins"},
+    "joins_leavings": {"ca": "Ens: altes (+) i baixes (−)", "es": "Entes: altas (+) y bajas (−)", "en": "Bodies: joins (+), leavings (−)"},
     "in_force": {"ca": "Vigents", "es": "Vigentes", "en": "In force"},
     "no_operator": {"ca": "(pendent d'adjudicació)", "es": "(pendiente de adjudicación)", "en": "(not yet awarded)"},
     "leavings": {"ca": "Baixes", "es": "Bajas", "en": "Leavings"},
