@@ -34,14 +34,17 @@ MEMBER_TYPES = ["AJUNTAMENT", "DIPUTACIO", "CONSELL_COMARCAL", "AREA_METROPOLITA
 @pytest.fixture(scope="module", params=DATES, ids=[d.isoformat() for d in DATES])
 def at_date(request, tmp_path_factory):
     day = request.param
-    base = tmp_path_factory.mktemp(f"figures-{day.isoformat()}")
+    return day, publish(SAMPLE, day, tmp_path_factory.mktemp(f"figures-{day.isoformat()}"))
+
+
+def publish(sources: Path, day: dt.date, base: Path) -> Path:
     out, state = base / "out", base / "state"
     code = "import sys; from localret.cli import main; sys.argv[0] = 'localret'; main()"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "flows")}  # this tree's code, whatever the cwd
-    r = subprocess.run([sys.executable, "-c", code, "publish", "--sources", str(SAMPLE), "--out", str(out), "--state", str(state),
+    r = subprocess.run([sys.executable, "-c", code, "publish", "--sources", str(sources), "--out", str(out), "--state", str(state),
                         "--as-of", day.isoformat(), "--no-prefect"], capture_output=True, text=True, cwd=base, timeout=900, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
-    return day, out
+    return out
 
 
 def table(out: Path, name: str, dataset: str = "resums") -> pd.DataFrame:
@@ -69,24 +72,31 @@ def _text(value) -> str | None:
 
 @pytest.fixture(scope="module")
 def raw():
-    membres = pd.read_excel(SAMPLE / "membres.xlsx", dtype=object, engine="openpyxl")
+    return read_raw(SAMPLE)
+
+
+def read_raw(folder: Path) -> dict:
+    if (folder / "membres.xlsx").exists():
+        membres = pd.read_excel(folder / "membres.xlsx", dtype=object, engine="openpyxl")
+    else:
+        membres = pd.read_csv(folder / "membres.csv", dtype=str, keep_default_na=False)
     members = []
     for r in membres.to_dict("records"):
         codi = _text(r["codi_ens"])
         codi = codi.split(".")[0].zfill(10) if codi else None  # a code typed as a number lost its zeros
         members.append({"id": codi or _text(r["nif"]), "codi": codi, "tipus": r["tipus_ens"],
                         "alta": _date(r["data_alta"]), "baixa": _date(r["data_baixa"])})
-    adh = pd.read_csv(SAMPLE / "adhesions.csv", sep=";", encoding="cp1252", dtype=str, keep_default_na=False)
+    adh = pd.read_csv(folder / "adhesions.csv", sep=";", encoding="cp1252", dtype=str, keep_default_na=False)
     adhesions = [{"codi": r["codi_ens"].zfill(10), "proc": r["procediment_id"], "lot": int(r["lot_numero"]),
                   "sollicitud": _date(r["data_adhesio"]), "formalitzacio": _date(r["data_formalitzacio"]),
                   "renuncia": _date(r["data_renuncia"]), "fi": _date(r["data_fi"]), "operador": r["operador"] or None,
                   "consum": Decimal(r["consum_anual_sense_iva"].replace(".", "").replace(",", ".") or "0")}
                  for r in adh.to_dict("records")]
-    con = pd.read_csv(SAMPLE / "contractes.csv", dtype=str, keep_default_na=False)
+    con = pd.read_csv(folder / "contractes.csv", dtype=str, keep_default_na=False)
     lots = [{"proc": r["procediment_id"], "lot": int(r["lot_numero"]), "servei": r["servei"], "adjudicatari": r["adjudicatari"] or None,
              "adjudicacio": _date(r["data_adjudicacio"]), "formalitzacio": _date(r["data_formalitzacio"]),
              "durada": int(r["durada_mesos"]), "prorroga": int(r["prorroga_mesos"] or 0)} for r in con.to_dict("records")]
-    conv = pd.read_csv(SAMPLE / "convenis.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    conv = pd.read_csv(folder / "convenis.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
     agreements = [{"id": r["conveni_id"], "tipus": r["tipus"], "signatura": _date(r["data_signatura"]),
                    "inici": _date(r["data_inici_vigencia"]), "fi": _date(r["data_fi_vigencia"]), "origen": r["conveni_origen_id"] or None}
                   for r in conv.to_dict("records")]
@@ -408,3 +418,25 @@ def test_definitions_are_published_with_the_figures(at_date):
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;").replace('"', "&#34;")
+
+
+def test_a_member_leaving_on_the_reference_date_is_not_counted(sources, raw, tmp_path):
+    """The boundary: a member whose leaving date is the reference date is no longer counted,
+    and its leaving is (the sample has none on that day: one is made)."""
+    t = sources.table("membres")
+    f = t.frame
+    unique = f["codi_ens"].map(f["codi_ens"].value_counts()) == 1
+    row = int(f.loc[unique & (f["tipus_ens"] == "AJUNTAMENT") & f["data_baixa"].isna(), "_row"].iloc[0])
+    t.set(row, "data_baixa", AS_OF.isoformat()).set(row, "motiu_baixa", "Acord de baixa del Ple")
+    t.save()
+    edited = read_raw(sources.folder)
+    out = publish(sources.folder, AS_OF, tmp_path)
+    for name in ("membres-per-tipus", "membres-per-provincia", "membres-altes-baixes", "cobertura", "membres-per-comarca"):
+        columns, got = published_rows(out, name)
+        assert got == canonical(RECOMPUTED[name](edited, AS_OF), columns), name
+    before = {r["tipus_ens"]: r["membres_actius"] for r in per_type(raw, AS_OF)}
+    after = table(out, "membres-per-tipus").set_index("tipus_ens")["membres_actius"].astype(int)
+    assert after["AJUNTAMENT"] == before["AJUNTAMENT"] - 1
+    moves = table(out, "membres-altes-baixes").set_index(["any", "tipus_ens"])["baixes"].astype(int)
+    assert moves[(str(AS_OF.year), "AJUNTAMENT")] == 1 + sum(
+        1 for m in raw["members"] if m["baixa"] and m["baixa"].year == AS_OF.year and m["tipus"] == "AJUNTAMENT")
