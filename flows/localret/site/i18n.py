@@ -106,6 +106,8 @@ S = {
               "the figures derived from them, under a CC BY 4.0 licence, in formats for people and for machines.",
     },
     "definition": {"ca": "Què es compta", "es": "Qué se cuenta", "en": "What is counted"},
+    "coverage": {"ca": "cobertura de població i municipis", "es": "cobertura de población y municipios",
+                 "en": "population and municipality coverage"},
     "headline": {"ca": "Localret en xifres", "es": "Localret en cifras", "en": "Localret in figures"},
     "on_date": {"ca": "a {date}", "es": "a {date}", "en": "on {date}"},
     "active_members": {"ca": "membres actius", "es": "miembros activos", "en": "active members"},
