@@ -1,8 +1,8 @@
 """Every summary table of `resums`, recomputed by an independent pandas implementation from the
 RAW sample sources (membres.xlsx, contractes.csv, adhesions.csv, convenis.csv and the register
 files, read with pandas, never through the pipeline's reader, SQL or published tables) and
-compared cell for cell with the published CSVs, at 2013-12-31, 2014-12-31 and the sample's
-reference date. The recomputation follows the definitions each table publishes (schemas/*.json
+compared cell for cell with the published CSVs, at 2013-12-31, 2014-12-31, 2020-06-30 and the
+sample's reference date. The recomputation follows the definitions each table publishes (schemas/*.json
 "definition"): that is what a journalist quoting a figure relies on.
 
 Plus the figures' own promises: provinces add up to the headline total; no adhesion to a
@@ -26,7 +26,9 @@ from conftest import AS_OF, ROOT
 
 SAMPLE = ROOT / "datasets" / "sample"
 REGISTER = ROOT / "datasets" / "register"
-DATES = [dt.date(2013, 12, 31), dt.date(2014, 12, 31), AS_OF]
+# The issue's three dates, and one inside the Diputació de Barcelona's extension (2018-10-03 to
+# 2022-10-02) and the first four years of an agreement without an end date (from 2018-11-25).
+DATES = [dt.date(2013, 12, 31), dt.date(2014, 12, 31), dt.date(2020, 6, 30), AS_OF]
 MEMBER_TYPES = ["AJUNTAMENT", "DIPUTACIO", "CONSELL_COMARCAL", "AREA_METROPOLITANA", "ENTITAT_MUNICIPALISTA"]
 
 
@@ -440,3 +442,22 @@ def test_a_member_leaving_on_the_reference_date_is_not_counted(sources, raw, tmp
     moves = table(out, "membres-altes-baixes").set_index(["any", "tipus_ens"])["baixes"].astype(int)
     assert moves[(str(AS_OF.year), "AJUNTAMENT")] == 1 + sum(
         1 for m in raw["members"] if m["baixa"] and m["baixa"].year == AS_OF.year and m["tipus"] == "AJUNTAMENT")
+
+
+def test_amendments_follow_their_agreement(at_date, raw):
+    """Addenda and extensions are no rows of their own; an extension keeps its agreement in force;
+    an agreement without an end date is counted apart, and within four years of its start apart
+    again (Law 40/2015, art. 49.h)."""
+    day, out = at_date
+    t = table(out, "convenis-vigents").set_index("tipus")
+    assert set(t.index) <= {"CONVENI", "PROTOCOL", "ENCARREC_GESTIO", "ACORD_MARC"}
+    signed = [a for a in raw["agreements"] if a["signatura"] <= day]
+    assert t["convenis"].astype(int).sum() + t["addendes_i_prorrogues"].astype(int).sum() == len(signed)
+    diba = next(a for a in raw["agreements"] if a["id"] == "C-2014-001")  # the Diputació de Barcelona's accession
+    if day == dt.date(2020, 6, 30):
+        assert diba["fi"] < day  # ended on its own dates ...
+        own = sum(1 for a in signed if a["tipus"] == "CONVENI" and (a["inici"] or a["signatura"]) <= day and a["fi"] and a["fi"] >= day)
+        assert int(t.loc["CONVENI", "vigents"]) == own + 1  # ... but in force through its extension (C-2018-002)
+        assert int(t.loc["CONVENI", "sense_data_fi_menys_4_anys"]) == 1  # C-2018-003, from 2018-11-25
+    if day == AS_OF:
+        assert int(t.loc["CONVENI", "sense_data_fi"]) == 1 and int(t.loc["CONVENI", "sense_data_fi_menys_4_anys"]) == 0
