@@ -46,3 +46,34 @@ SELECT m.*, c.comarca_nom AS comarca,
        CASE WHEN m.poblacio < 1000 THEN 1 WHEN m.poblacio < 5000 THEN 2 WHEN m.poblacio < 20000 THEN 3
             WHEN m.poblacio < 50000 THEN 4 ELSE 5 END AS tram_ordre
 FROM register_municipis m JOIN register_comarques c USING (comarca_codi);
+
+-- Each adhesion on the reference date, with its state DERIVED from dates (the declared `estat` is
+-- only checked against them, by the rule estat-incoherent). An adhesion exists from its request
+-- (data_adhesio); the contract's term runs from the procedure's formalisation (or, without one,
+-- its award) for its duration plus the extension agreed. Boundary: a date that falls on the
+-- reference date has happened (a renunciation or an end on that day counts; as for members, a
+-- body that leaves on the reference date is no longer counted). States:
+--   RENUNCIADA   renounced on or before the reference date (before or after formalisation);
+--   FINALITZADA  otherwise, its own end date or the contract's term has passed (a request never
+--                formalised lapses with the term too);
+--   VIGENT       otherwise, formalised on or before the reference date: in force;
+--   SOL·LICITADA otherwise: requested only.
+CREATE OR REPLACE VIEW v_termini AS
+SELECT procediment_id, lot_numero, servei, model_adjudicacio, adjudicatari, data_adjudicacio,
+       coalesce(data_formalitzacio, data_adjudicacio) AS inici_contracte,
+       coalesce(data_formalitzacio, data_adjudicacio) + to_months(durada_mesos + coalesce(prorroga_mesos, 0)) AS fi_contracte
+FROM src_contractes;
+
+CREATE OR REPLACE VIEW v_adhesions AS
+SELECT a.codi_ens, a.procediment_id, a.lot_numero, t.servei, a.data_adhesio, a.data_formalitzacio, a.data_renuncia, a.data_fi,
+       -- the operator is known once the procedure is awarded (PER_LOT: the lot's; PER_ENS: the body's)
+       CASE WHEN t.data_adjudicacio <= as_of() THEN coalesce(a.operador, t.adjudicatari) END AS operador,
+       a.consum_anual_sense_iva,
+       coalesce(a.data_formalitzacio <= as_of(), false) AS formalitzada,
+       CASE WHEN a.data_renuncia <= as_of() THEN 'RENUNCIADA'
+            WHEN a.data_fi <= as_of() OR t.fi_contracte <= as_of() THEN 'FINALITZADA'
+            WHEN a.data_formalitzacio <= as_of() THEN 'VIGENT'
+            ELSE 'SOL·LICITADA' END AS estat
+FROM src_adhesions a
+JOIN v_termini t USING (procediment_id, lot_numero)
+WHERE a.data_adhesio <= as_of();

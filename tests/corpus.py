@@ -17,6 +17,10 @@ from typing import Callable
 import xlsxwriter
 
 from localret.reader import read_table
+from localret.sample import fields
+
+# Column positions in adhesions.csv (the order of its source schema).
+ADH = {name: i for i, name in enumerate(fields("adhesions"))}
 
 
 @dataclass
@@ -214,7 +218,7 @@ def thousands_in_comma_file(src):
 def point_decimal_in_semicolon_file(src):
     rows = cp1252_lines(src)
     parts = rows[8].split(";")
-    parts[8] = "1234.56"
+    parts[ADH["consum_anual_sense_iva"]] = "1234.56"
     rows[8] = ";".join(parts)
     put_cp1252(src, rows)
 
@@ -402,7 +406,7 @@ def required_missing(src):
 def enum_violation(src):
     rows = cp1252_lines(src)
     parts = rows[13].split(";")
-    parts[7] = "ACTIVA"
+    parts[ADH["estat"]] = "ACTIVA"
     rows[13] = ";".join(parts)
     put_cp1252(src, rows)
 
@@ -410,7 +414,7 @@ def enum_violation(src):
 def negative_amount(src):
     rows = cp1252_lines(src)
     parts = rows[14].split(";")
-    parts[8] = "-12,50"
+    parts[ADH["consum_anual_sense_iva"]] = "-12,50"
     rows[14] = ";".join(parts)
     put_cp1252(src, rows)
 
@@ -419,7 +423,7 @@ def per_ens_without_operator(src):
     rows = cp1252_lines(src)
     i = next(i for i, r in enumerate(rows) if ";lle-bcn-2020;" in r)
     parts = rows[i].split(";")
-    parts[6] = ""
+    parts[ADH["operador"]] = ""
     rows[i] = ";".join(parts)
     put_cp1252(src, rows)
 
@@ -451,7 +455,7 @@ CASES = [
     Case("late-latin1", late_latin1, 0, []),
     Case("mixed-line-endings", mixed_line_endings, 0, []),
     Case("stray-quote", stray_quote, 1, ["contractes.csv", "fila 4", "malformed"]),
-    Case("delimiter-changes", delimiter_changes, 1, ["adhesions.csv, fila 41", "1 fields instead of 11"]),
+    Case("delimiter-changes", delimiter_changes, 1, ["adhesions.csv, fila 41", "1 fields instead of 14"]),
     Case("third-date-format", third_date_format, 1, ["adhesions.csv, fila 6", "data_adhesio", "not a date"]),
     Case("impossible-date", impossible_date, 1, ["adhesions.csv, fila 7", "data_adhesio", "31/02/2020"]),
     Case("two-digit-year", two_digit_year, 1, ["adhesions.csv, fila 8", "data_adhesio", "15/03/19"]),

@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from corpus import Case, cp1252_lines, membres_rows, put_cp1252, rewrite_csv
+from corpus import ADH, Case, cp1252_lines, membres_rows, put_cp1252, rewrite_csv
 from localret import paths
 from localret.xlsx import column_letter
 
@@ -239,7 +239,7 @@ def systematic(src: Path) -> None:
     for i in range(1, len(rows)):
         if rows[i]:
             parts = rows[i].split(";")
-            parts[7] = "ACTIVA"
+            parts[ADH["estat"]] = "ACTIVA"
             rows[i] = ";".join(parts)
     put_cp1252(src, rows)
     cell_edit("contractes.csv", 6, "servei", "INTERNET")(src)

@@ -168,7 +168,9 @@ def test_csvs_are_canonical(published):
             elif f["type"] == "boolean":
                 assert set(col) <= {"true", "false"}, (res["name"], f["name"])
             if f["name"] in code_patterns:
-                assert all(re.fullmatch(code_patterns[f["name"]], v) for v in col), (res["name"], f["name"], col[:3])
+                # the summary by province has a row for the bodies of all Catalonia (ACM, FMC)
+                pattern = r"(08|17|25|43|CAT)" if res["name"] == "membres-per-provincia" else code_patterns[f["name"]]
+                assert all(re.fullmatch(pattern, v) for v in col), (res["name"], f["name"], col[:3])
                 seen_zero[f["name"]] |= any(v.startswith("0") for v in col)
     for name in ("codi_ens", "codi_ine", "codi_idescat", "provincia_codi", "comarca_codi"):
         assert seen_zero[name], f"no {name} with a leading zero anywhere: were the zeros lost?"
@@ -323,6 +325,8 @@ def test_cobertura(published, world):
 
 
 def test_membres_per_provincia(published, world):
+    """Every member in exactly one row: the rows add up to the headline total (test_figures.py
+    recomputes the table from the raw sources at three dates)."""
     reg, _, _, membres = world
     active = active_on(membres, D)
     members = member_municipalities(membres, reg)
@@ -336,15 +340,19 @@ def test_membres_per_provincia(published, world):
             located[r.codi_ens[:2]] += 1
         elif r.tipus_ens == "CONSELL_COMARCAL":
             located[comarca_province[r.codi_ens[3:5]]] += 1
-        # AMB and the municipalist entities are counted in no province
-    got = ints(read_csv(published, "resums", "membres-per-provincia"), "membres_actius", "ajuntaments_membres", "municipis")
-    assert list(got["provincia_codi"]) == ["08", "17", "25", "43"]
-    assert list(got["provincia_nom"]) == ["Barcelona", "Girona", "Lleida", "Tarragona"]
+        elif r.tipus_ens == "AREA_METROPOLITANA":
+            located["08"] += 1  # the AMB goes with Barcelona
+        else:
+            located["CAT"] += 1  # ACM and FMC: all of Catalonia
+    got = read_csv(published, "resums", "membres-per-provincia")
+    assert list(got["provincia_codi"]) == ["08", "17", "25", "43", "CAT"]
+    assert list(got["provincia_nom"]) == ["Barcelona", "Girona", "Lleida", "Tarragona", "Tot Catalunya"]
+    assert got["municipis"].iloc[-1] == ""  # not a province: no municipality count to add up
+    got = ints(got, "membres_actius", "ajuntaments_membres")
     for r in got.itertuples():
         assert r.membres_actius == located[r.provincia_codi], r.provincia_codi
         assert r.ajuntaments_membres == sum(municipality_province[c] == r.provincia_codi for c in members)
-        assert r.municipis == (reg["provincia_codi"] == r.provincia_codi).sum()
-    assert got["membres_actius"].sum() == len(active) - ((active["tipus_ens"] == "AREA_METROPOLITANA") | (active["tipus_ens"] == "ENTITAT_MUNICIPALISTA")).sum()
+    assert got["membres_actius"].sum() == len(active) == ints(read_csv(published, "resums", "membres-per-tipus"), "membres_actius")["membres_actius"].sum()
 
 
 def test_membres_per_comarca(published, world):
@@ -401,28 +409,37 @@ def test_membres_per_any(published, world):
 
 
 def test_adhesions_per_lot(published, sample_dir):
+    """The summary agrees with the published adhesions (state derived at the reference date)."""
     adhesions = read_csv(published, "contractacio-agregada", "adhesions")
     lots = read_csv(published, "contractacio-agregada", "lots")
-    got = ints(read_csv(published, "resums", "adhesions-per-lot"), "adhesions", "adhesions_en_curs")
+    got = ints(read_csv(published, "resums", "adhesions-per-lot"), "adhesions", "adhesions_vigents", "adhesions_sollicitades",
+               "adhesions_finalitzades", "adhesions_renunciades", "adhesions_formalitzades")
     assert list(zip(got["procediment_id"], got["lot_numero"])) == list(zip(lots["procediment_id"], lots["lot_numero"]))
-    # the declared consumption is not published per body: sum it from the source (decimal comma)
+    # the declared consumption is not published per body: sum it from the source (decimal comma), formalised only
     source = read_table(sample_dir / "adhesions.csv").frame
     source["consum"] = source["consum_anual_sense_iva"].fillna("0").str.replace(".", "", regex=False).str.replace(",", ".", regex=False).astype(float)
-    consum = source.groupby(["procediment_id", "lot_numero"])["consum"].sum()
+    formalised = pd.to_datetime(source["data_formalitzacio"], format="%d/%m/%Y") <= pd.Timestamp(D)
+    consum = source[formalised].groupby(["procediment_id", "lot_numero"])["consum"].sum()
     for r in got.itertuples():
         mine = adhesions[(adhesions["procediment_id"] == r.procediment_id) & (adhesions["lot_numero"] == r.lot_numero)]
         assert r.adhesions == len(mine)
-        assert r.adhesions_en_curs == (~mine["estat"].isin(["FINALITZADA", "RENUNCIADA"])).sum()
+        states = mine["estat"].value_counts()
+        assert (r.adhesions_vigents, r.adhesions_sollicitades, r.adhesions_finalitzades, r.adhesions_renunciades) == \
+            tuple(int(states.get(s, 0)) for s in ("VIGENT", "SOL·LICITADA", "FINALITZADA", "RENUNCIADA"))
+        assert r.adhesions_formalitzades == ((mine["data_formalitzacio"] != "") & (mine["data_formalitzacio"] <= D)).sum()
         assert r.servei == lots[(lots["procediment_id"] == r.procediment_id) & (lots["lot_numero"] == r.lot_numero)]["servei"].item()
         assert close(r.consum_anual_declarat_sense_iva, consum.get((r.procediment_id, r.lot_numero), 0.0), 2)
     assert got["adhesions"].sum() == len(adhesions) == len(source)
+    assert 0 < got["adhesions_vigents"].sum() < got["adhesions"].sum()
 
 
 def test_adhesions_per_operador(published):
     adhesions = read_csv(published, "contractacio-agregada", "adhesions")
-    got = ints(read_csv(published, "resums", "adhesions-per-operador"), "adhesions", "ens")
-    expected = adhesions.groupby(["procediment_id", "operador"]).agg(adhesions=("codi_ens", "size"), ens=("codi_ens", "nunique"))
-    assert got.set_index(["procediment_id", "operador"]).sort_index().to_dict("index") == expected.sort_index().to_dict("index")
+    got = ints(read_csv(published, "resums", "adhesions-per-operador"), "adhesions", "adhesions_vigents", "ens_diferents")
+    expected = adhesions.groupby(["procediment_id", "operador"]).agg(
+        adhesions=("codi_ens", "size"), adhesions_vigents=("estat", lambda s: int((s == "VIGENT").sum())), ens_diferents=("codi_ens", "nunique"))
+    got = got.set_index(["procediment_id", "operador"])[["adhesions", "adhesions_vigents", "ens_diferents"]]
+    assert got.sort_index().to_dict("index") == expected.sort_index().to_dict("index")
 
 
 def test_convenis_per_any(published):
@@ -434,15 +451,19 @@ def test_convenis_per_any(published):
 
 
 def test_convenis_vigents(published):
+    """Addenda and extensions follow the agreement they amend; no end date is counted apart
+    (test_figures.py recomputes the table from the raw sources at three dates)."""
     convenis = read_csv(published, "convenis", "convenis")
-    start = convenis["data_inici_vigencia"].where(convenis["data_inici_vigencia"] != "", convenis["data_signatura"])
-    in_force = (convenis["data_signatura"] <= D) & (start <= D) & ((convenis["data_fi_vigencia"] == "") | (convenis["data_fi_vigencia"] >= D))
-    got = ints(read_csv(published, "resums", "convenis-vigents"), "convenis", "vigents")
-    expected = convenis.assign(v=in_force).groupby("tipus").agg(convenis=("v", "size"), vigents=("v", "sum"))
-    assert got.set_index("tipus").sort_index().to_dict("index") == expected.sort_index().astype(int).to_dict("index")
+    got = ints(read_csv(published, "resums", "convenis-vigents"), "convenis", "vigents", "sense_data_fi", "addendes_i_prorrogues")
+    signed = convenis[convenis["data_signatura"] <= D]
+    amendments = signed["tipus"].isin(["ADDENDA", "PRORROGA"])
+    assert set(got["tipus"]) == set(signed.loc[~amendments, "tipus"])
+    assert got["convenis"].sum() == (~amendments).sum() and got["addendes_i_prorrogues"].sum() == amendments.sum()
     # the sample has one agreement whose validity ends exactly on the reference date: still in force
-    last_day = convenis[convenis["data_fi_vigencia"] == D]
-    assert len(last_day) >= 1 and in_force[last_day.index].all()
+    last_day = convenis[(convenis["data_fi_vigencia"] == D) & ~convenis["tipus"].isin(["ADDENDA", "PRORROGA"])]
+    assert len(last_day) >= 1
+    assert (got["vigents"] + got["sense_data_fi"] <= got["convenis"]).all()
+    assert got.set_index("tipus").loc["CONVENI", "vigents"] >= 1
 
 
 # --- reproducibility ---------------------------------------------------------------------------------------

@@ -188,6 +188,23 @@ def award_above_budget(t):
     return row
 
 
+def adhesion_in(estat: str):
+    return lambda t: first_with(t, estat=estat)
+
+
+def formalised_without_date(t):
+    row = first_with(t, estat="FORMALITZADA")
+    t.set(row, "data_formalitzacio", None)
+    return row
+
+
+def ends_before_formalisation(t):
+    row = first_with(t, estat="FINALITZADA")
+    t.set(row, "data_formalitzacio", "01/06/2009")
+    t.set(row, "data_fi", "01/01/2009")
+    return row
+
+
 def addenda_row(t) -> int:
     return first_with(t, tipus="ADDENDA")
 
@@ -260,8 +277,14 @@ CASES = [
     Case("procedure-title-disagrees", "contractes", incoherent_procedure("titol", "Un altre títol"), "procediment-incoherent", "titol", others=1),
     Case("procedure-duration-disagrees", "contractes", incoherent_procedure("durada_mesos", "36"), "procediment-incoherent", "durada_mesos", others=1),
     Case("procedure-date-disagrees", "contractes", incoherent_procedure("data_adjudicacio", "2017-01-01"), "procediment-incoherent", "data_adjudicacio", others=1),
-    Case("procedure-extension-disagrees", "contractes", incoherent_procedure("prorroga_max_mesos", "12"), "procediment-incoherent", "prorroga_max_mesos", others=1),
+    Case("procedure-extension-disagrees", "contractes", incoherent_procedure("prorroga_max_mesos", "36"), "procediment-incoherent", "prorroga_max_mesos", others=1),
     Case("procedure-ambit-disagrees", "contractes", incoherent_procedure("ambit", "TAR;LLE"), "procediment-incoherent", "ambit", others=1),
+    Case("procedure-formalisation-disagrees", "contractes", incoherent_procedure("data_formalitzacio", "2018-03-01"), "procediment-incoherent", "data_formalitzacio", others=1),
+    Case("procedure-agreed-extension-disagrees", "contractes", incoherent_procedure("prorroga_mesos", "12"), "procediment-incoherent", "prorroga_mesos", others=1),
+    Case("extension-above-maximum", "contractes", setter("prorroga_mesos", "36", lambda t: first_with(t, procediment_id="segarra-2010")),
+         "prorroga-excessiva", "prorroga_mesos", others=None),
+    Case("formalised-before-award", "contractes", setter("data_formalitzacio", "2010-03-01", lambda t: first_with(t, procediment_id="segarra-2010")),
+         "formalitzacio-abans-adjudicacio", "data_formalitzacio", others=None),
     Case("procedure-model-disagrees", "contractes", incoherent_procedure("model_adjudicacio", "PER_ENS"), "procediment-incoherent", "model_adjudicacio", others=None),
     Case("per-ens-with-awardee", "contractes", setter("adjudicatari", "Vodafone España, S.A.U.", lambda t: first_with(t, procediment_id="lle-bcn-2020")),
          "adjudicatari-per-ens", "adjudicatari"),
@@ -278,6 +301,13 @@ CASES = [
     Case("adhesion-municipality-not-in-register", "adhesions", adhesion_register("28079", "AJUNTAMENT"), "municipi-inexistent", "codi_ens"),
     Case("adhesion-consell-of-barcelones", "adhesions", adhesion_register("81013", "CONSELL_COMARCAL"), "consell-comarcal-inexistent", "codi_ens"),
     Case("adhesion-diputacio-not-a-province", "adhesions", adhesion_register("28000", "DIPUTACIO"), "diputacio-inexistent", "codi_ens"),
+    Case("renounced-without-date", "adhesions", setter("estat", "RENUNCIADA", adhesion_in("FORMALITZADA")), "estat-incoherent", "estat", "warning"),
+    Case("renunciation-date-but-in-force", "adhesions", setter("data_renuncia", "01/03/2022", adhesion_in("FORMALITZADA")), "estat-incoherent", "estat", "warning"),
+    Case("requested-but-formalised", "adhesions", setter("estat", "SOL·LICITADA", adhesion_in("FORMALITZADA")), "estat-incoherent", "estat", "warning"),
+    Case("formalised-without-formalisation", "adhesions", formalised_without_date, "estat-incoherent", "estat", "warning"),
+    Case("in-force-with-end-date", "adhesions", setter("data_fi", "01/03/2022", adhesion_in("FORMALITZADA")), "estat-incoherent", "estat", "warning"),
+    Case("extended-without-extension", "adhesions", setter("estat", "PRORROGADA", lambda t: first_with(t, procediment_id="garrotxa-2008", estat="FINALITZADA")), "estat-incoherent", "estat", "warning"),
+    Case("adhesion-ends-before-formalisation", "adhesions", ends_before_formalisation, "fi-abans-formalitzacio", "data_fi"),
     Case("adhesion-codi-ens-control", "adhesions", setter("codi_ens", "0801940008", per_lot_adhesion), "codi-ens-digit-control", "codi_ens"),
     # --- convenis ---------------------------------------------------------------------------------------------
     Case("convenis-duplicate-key", "convenis", setter("conveni_id", "C-2001-001", lambda t: 3), "clau-duplicada", "conveni_id", others=None),

@@ -249,7 +249,7 @@ def test_charts_have_text_alternatives(out):
     svgs = sorted((out / "assets" / "charts").glob("*.svg"))
     ids = {p.name.split(".")[0] for p in svgs}
     assert {"members-by-type", "members-by-province", "members-by-comarca", "members-per-year",
-            "adhesions-by-lot", "adhesions-by-operator", "agreements-per-year"} <= ids
+            "adhesions-by-lot", "adhesions-by-operator", "agreements-per-year", "joins-and-leavings"} <= ids
     assert {p.name.split(".")[1] for p in svgs} == {"ca", "es", "en"}
     for svg in svgs:
         data = svg.read_bytes()
@@ -262,6 +262,8 @@ def test_charts_have_text_alternatives(out):
         img = f.find(".//img")
         assert len(img.get("alt")) > 20
         assert f.find(".//details//table") is not None  # the numbers, as a table
+        definition = f.find(".//p[@class='figure-definition']")  # what the figure counts, beside it
+        assert definition is not None and "2026-11-27" in "".join(definition.itertext())
 
 
 def test_member_search_table(out):

@@ -1,5 +1,13 @@
-SELECT a.procediment_id, coalesce(a.operador, c.adjudicatari) AS operador, count(*) AS adhesions,
-       count(DISTINCT a.codi_ens) AS ens
-FROM src_adhesions a JOIN src_contractes c USING (procediment_id, lot_numero)
+-- Adhesions on the reference date by procedure and the operator serving them, split by the
+-- state derived from their dates (views.sql, v_adhesions). Before the award the operator is
+-- not known: those adhesions are in the row with an empty operator.
+SELECT procediment_id, operador,
+       count(*) AS adhesions,
+       count(*) FILTER (WHERE estat = 'VIGENT') AS adhesions_vigents,
+       count(*) FILTER (WHERE estat = 'SOL·LICITADA') AS adhesions_sollicitades,
+       count(*) FILTER (WHERE estat = 'FINALITZADA') AS adhesions_finalitzades,
+       count(*) FILTER (WHERE estat = 'RENUNCIADA') AS adhesions_renunciades,
+       count(DISTINCT codi_ens) AS ens_diferents
+FROM v_adhesions
 GROUP BY ALL
-ORDER BY a.procediment_id, operador
+ORDER BY procediment_id, operador

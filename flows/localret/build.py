@@ -59,10 +59,17 @@ class BuiltDataset:
     spec: DatasetSpec
     resources: list[BuiltResource] = field(default_factory=list)
     as_of: dt.date | None = None
+    population_year: int | None = None
 
     @property
     def name(self) -> str:
         return self.spec.name
+
+    def definition(self, res: ResourceSpec, lang: str) -> str:
+        """The table's definition (schemas/<table>.json "definition") for this build: its
+        reference date and population year written in."""
+        return res.schema.definition(lang, data_referencia=self.as_of.isoformat() if self.as_of else "",
+                                     any_poblacio=self.population_year or "")
 
 
 def schema_hash(s: schema.Schema) -> str:
@@ -116,7 +123,7 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date, register_meta: dict,
     tables = sum(len(spec.resources) for spec in specs)
     built = []
     for spec in specs:
-        dataset = BuiltDataset(spec, as_of=as_of)
+        dataset = BuiltDataset(spec, as_of=as_of, population_year=register_meta.get("any_poblacio"))
         for res in spec.resources:
             if progress:
                 progress(sum(len(d.resources) for d in built) + len(dataset.resources), tables, "tables", f"{spec.name}/{res.name}")

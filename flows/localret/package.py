@@ -107,6 +107,10 @@ def datapackage(dataset: BuiltDataset, files: dict[str, dict[str, WrittenFile]],
         description = ("DADES D'EXEMPLE IL·LUSTRATIVES, generades; no són registres reals del Consorci. "
                        + description)
     resources = [_resource(res, files[res.spec.name]["csv"], "csv", res.spec.name) for res in dataset.resources]
+    for descriptor, res in zip(resources, dataset.resources):
+        definition = {lang: dataset.definition(res.spec, lang) for lang in ("ca", "es", "en")}
+        if definition["ca"]:  # what the table counts, for the pages and readers of the package
+            descriptor["localret:definition"] = definition
     # The same tables in Parquet: listed as files, not as resources, because frictionless
     # reads Parquet nulls in number columns as NaN and then reports them as constraint errors.
     others = [_file_entry(files[res.spec.name]["parquet"], "parquet", res.spec.name) for res in dataset.resources]

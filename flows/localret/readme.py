@@ -17,7 +17,7 @@ from localret.site.published import (CONTACT_URL, DEFAULT_BASE_URL, ILLUSTRATIVE
 T = {
     "ca": {
         "lang": "Català", "what": "Què és", "files": "Fitxers", "tables": "Taules i camps", "rows": "files",
-        "field": "Camp", "title": "Títol", "type": "Tipus", "description": "Descripció", "pk": "Clau primària",
+        "definition": "Què es compta", "field": "Camp", "title": "Títol", "type": "Tipus", "description": "Descripció", "pk": "Clau primària",
         "licence": "Llicència i com citar", "update": "Actualització", "contact": "Contacte", "changes": "Canvis d'aquesta versió",
         "version": "Versió", "date": "Data de publicació", "ref": "Data de referència de les dades",
         "licence_text": "Les dades es publiquen amb la llicència {lic} ({url}): podeu copiar-les, redistribuir-les, "
@@ -37,7 +37,7 @@ T = {
     },
     "es": {
         "lang": "Español", "what": "Qué es", "files": "Ficheros", "tables": "Tablas y campos", "rows": "filas",
-        "field": "Campo", "title": "Título (en catalán)", "type": "Tipo", "description": "Descripción", "pk": "Clave primaria",
+        "definition": "Qué se cuenta", "field": "Campo", "title": "Título (en catalán)", "type": "Tipo", "description": "Descripción", "pk": "Clave primaria",
         "licence": "Licencia y cómo citar", "update": "Actualización", "contact": "Contacto", "changes": "Cambios de esta versión",
         "version": "Versión", "date": "Fecha de publicación", "ref": "Fecha de referencia de los datos",
         "licence_text": "Los datos se publican con la licencia {lic} ({url}): pueden copiarse, redistribuirse, "
@@ -57,7 +57,7 @@ T = {
     },
     "en": {
         "lang": "English", "what": "What it is", "files": "Files", "tables": "Tables and fields", "rows": "rows",
-        "field": "Field", "title": "Title (in Catalan)", "type": "Type", "description": "Description", "pk": "Primary key",
+        "definition": "What is counted", "field": "Field", "title": "Title (in Catalan)", "type": "Type", "description": "Description", "pk": "Primary key",
         "licence": "Licence and how to cite", "update": "Updates", "contact": "Contact", "changes": "Changes in this version",
         "version": "Version", "date": "Release date", "ref": "Reference date of the data",
         "licence_text": "The data are published under the {lic} licence ({url}): you may copy, redistribute, transform "
@@ -109,6 +109,9 @@ def render(dataset: BuiltDataset, *, version: str, changes: dict, illustrative: 
             lines += [f"#### `{res.spec.name}` ({res.rows} {t['rows']})", ""]
             if lang == "ca" and d.get("description"):
                 lines += [_cell(d["description"]), ""]
+            definition = dataset.definition(res.spec, lang)
+            if definition:  # every figure says what it counts, in each language
+                lines += [f"**{t['definition']}:** {md(definition)}", ""]
             pk = res.spec.schema.primary_key
             if pk:
                 lines += [f"{t['pk']}: " + ", ".join(f"`{k}`" for k in pk), ""]

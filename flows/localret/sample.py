@@ -268,6 +268,11 @@ def write_membres(path: Path, rows: list[dict]) -> None:
 
 
 # ---------------------------------------------------------------- contractes
+# When each contract was formalised (its term counts from then) and the extension agreed, in months
+# (illustrative; lle-bcn-2020 was formalised on its award date, DOMAIN.md §3).
+FORMALISED = {"bergueda-2006": D(2007, 1, 8), "garrotxa-2008": D(2008, 7, 21), "segarra-2010": D(2010, 4, 6), "tar-2017": D(2018, 2, 1),
+              "gir-2017": D(2017, 12, 1), "bcn-2018": D(2019, 6, 3), "lle-bcn-2020": D(2021, 12, 16)}
+EXTENDED = {"bergueda-2006": 24, "garrotxa-2008": None, "segarra-2010": 12, "tar-2017": 24, "gir-2017": 12, "bcn-2018": 24, "lle-bcn-2020": 24}
 def contractes() -> list[dict]:
     """The procedures of DOMAIN.md §3, one row per lot. Amounts in cents; the split of budgets among lots is illustrative."""
     agg = "Contractació agregada dels serveis de telecomunicacions per als ens locals "
@@ -288,8 +293,9 @@ def contractes() -> list[dict]:
         ("lle-bcn-2020", agg + "de les demarcacions de Lleida i Barcelona (2020-2021)", "LLE;BCN", "PER_ENS", D(2021, 12, 16), 36, 24,
          [("FIX_VEU_DADES", 412000000, 365418522, None), ("MOBIL", 231500000, 196820014, None)]),
     ]
-    return [{"procediment_id": pid, "titol": titol, "ambit": ambit, "model_adjudicacio": model, "data_adjudicacio": adj, "durada_mesos": months,
-             "prorroga_max_mesos": extension, "lot_numero": n, "servei": servei, "pressupost_sense_iva": money(budget),
+    return [{"procediment_id": pid, "titol": titol, "ambit": ambit, "model_adjudicacio": model, "data_adjudicacio": adj,
+             "data_formalitzacio": FORMALISED.get(pid), "durada_mesos": months, "prorroga_max_mesos": extension,
+             "prorroga_mesos": EXTENDED.get(pid), "lot_numero": n, "servei": servei, "pressupost_sense_iva": money(budget),
              "import_adjudicacio_sense_iva": money(award), "adjudicatari": who}
             for pid, titol, ambit, model, adj, months, extension, lots in procs for n, (servei, budget, award, who) in enumerate(lots, start=1)]
 
@@ -334,7 +340,31 @@ def adhesions(rng: random.Random, w: dict, membres: list[dict], lots: list[dict]
     for state, pid, k in (("RENUNCIADA", "bcn-2018", 2), ("SOL·LICITADA", "lle-bcn-2020", 3), ("RENUNCIADA", "garrotxa-2008", 1)):
         for r in rng.sample([r for r in rows if r["procediment_id"] == pid], k):
             r["estat"] = state
+    adhesion_dates(random.Random(rng.random()), rows, lots)
     return rows
+
+
+def adhesion_dates(rng: random.Random, rows: list[dict], lots: list[dict]) -> None:
+    """The formalisation, renunciation and end dates that make each row's declared state true
+    (the state the published figures derive from these dates at any reference date)."""
+    terms = {}
+    for lot in lots:
+        start = lot["data_formalitzacio"] or lot["data_adjudicacio"]
+        terms[lot["procediment_id"]] = (start, add_months(start, lot["durada_mesos"] + (lot["prorroga_mesos"] or 0)))
+    for r in rows:
+        start, end = terms[r["procediment_id"]]
+        formalised = max(r["data_adhesio"], start) + rng.randint(5, 90) * DAY
+        r["data_formalitzacio"] = r["data_renuncia"] = r["data_fi"] = None
+        if r["estat"] in ("FORMALITZADA", "PRORROGADA", "FINALITZADA"):
+            r["data_formalitzacio"] = formalised
+        if r["estat"] == "FINALITZADA" and rng.random() < 0.4:  # left the contract before its term
+            r["data_fi"] = rand_date(rng, formalised + 180 * DAY, end - 30 * DAY)
+        if r["estat"] == "RENUNCIADA":
+            if rng.random() < 0.5:  # renounced after the service began
+                r["data_formalitzacio"] = formalised
+                r["data_renuncia"] = rand_date(rng, formalised + 30 * DAY, end - 30 * DAY)
+            else:
+                r["data_renuncia"] = r["data_adhesio"] + rng.randint(20, 120) * DAY
 
 
 # ---------------------------------------------------------------- convenis and their parts

@@ -84,9 +84,15 @@ class Schema:
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
 
+    def definition(self, lang: str, **params) -> str:
+        """What the table counts, in `lang` (the schema's "definition": ca/es/en), with its
+        placeholders ({data_referencia}, {any_poblacio}) filled in; "" when it has none."""
+        text = self.descriptor.get("definition", {}).get(lang, "")
+        return " ".join(text.format_map(params).split()) if text else ""
+
     def frictionless(self) -> dict:
         """The descriptor without the project's own properties, for publication."""
-        out = {k: v for k, v in self.descriptor.items() if k not in ("name", "title", "description")}
+        out = {k: v for k, v in self.descriptor.items() if k not in ("name", "title", "description", "definition")}
         out["fields"] = [{k: v for k, v in f.items() if k not in ("checks", "private")} for f in self.descriptor["fields"]]
         return out
 

@@ -227,6 +227,9 @@ def _write_small(path: Path, name: str, rows: list[dict]) -> None:
         w.writerows([_iso(r.get(c)) for c in cols] for r in rows)
 
 
+FORMALISED_STATES = ("FORMALITZADA", "PRORROGADA", "FINALITZADA")
+
+
 def _estat(rng: random.Random, year: int) -> str:
     if year < 2014:
         return "FINALITZADA" if rng.random() < 0.9 else "RENUNCIADA"
@@ -259,6 +262,7 @@ class _Procedures:
         proc = {"procediment_id": pid, "titol": f"Contractació agregada dels serveis de telecomunicacions per als ens locals "
                 f"{DEMARCACIO[ambit]} ({year}), expedient {self.count}", "ambit": ambit, "model_adjudicacio": model,
                 "data_adjudicacio": adj, "durada_mesos": rng.choice([24, 36, 48]), "prorroga_max_mesos": rng.choice([12, 24]), "year": year}
+        proc["prorroga_mesos"] = proc["prorroga_max_mesos"]  # extended to the maximum (PRORROGADA adhesions need an extension)
         lots = []
         for n, servei in enumerate(services, start=1):
             budget = int(rng.lognormvariate(math.log(3e7), 0.8))  # cents
@@ -285,7 +289,8 @@ def _adhesion_rows(rng: random.Random, proc: dict, lots: list[dict], bodies: lis
     p_lot = 0.8 if len(lots) > 1 else 1.0
     for m, suffix in bodies:
         chosen = [lot for lot in lots if rand() < p_lot] or lots[:1]
-        day = (adj + dt.timedelta(days=rng.randint(-150, 400))).isoformat()
+        requested = adj + dt.timedelta(days=rng.randint(-150, 400))
+        day = requested.isoformat()
         nom, tipus = body_name(m, suffix)
         if rand() < 0.15:
             nom = nom.replace("'", "’")
@@ -294,9 +299,12 @@ def _adhesion_rows(rng: random.Random, proc: dict, lots: list[dict], bodies: lis
         contact = f"{first} {s1} {choice(SURNAMES)}" if rand() < 0.9 else ""
         email = f"{FIRST_SLUG[first]}.{SURNAME_SLUG[s1]}@{m.domain}" if rand() < 0.85 else ""
         estat, codi = _estat(rng, year), body_code(m, suffix)
+        # The dates that make the declared state true (no random draw: the other columns stay as they were).
+        formalised = (max(requested, adj) + dt.timedelta(days=30)).isoformat() if estat in FORMALISED_STATES else ""
+        renounced = (requested + dt.timedelta(days=60)).isoformat() if estat == "RENUNCIADA" else ""
         for lot in chosen:
             cents = max(15000, int(180000 * LOT_WEIGHT[lot["servei"]] * (size / 1000) ** 0.75))
-            yield [codi, nom, tipus, pid, str(lot["lot_numero"]), day, choice(sample.OPERATORS) if per_ens else "",
+            yield [codi, nom, tipus, pid, str(lot["lot_numero"]), day, formalised, renounced, "", choice(sample.OPERATORS) if per_ens else "",
                    estat, f"{cents // 100}.{cents % 100:02d}", contact, email]
 
 

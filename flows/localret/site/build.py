@@ -37,8 +37,8 @@ CHANGELOG_VERSIONS = 10
 FEED = "feed.atom"
 # Which charts each page shows (the resums page shows them all).
 PAGE_CHARTS = {
-    "index": ["members-by-type", "members-per-year"],
-    "membres": ["members-per-year", "members-by-type", "members-by-province", "members-by-comarca"],
+    "index": ["members-by-type", "members-per-year", "joins-and-leavings"],
+    "membres": ["members-per-year", "joins-and-leavings", "members-by-type", "members-by-province", "members-by-comarca"],
     "ens": ["members-by-province", "members-by-comarca"],
     "contractacio-agregada": ["adhesions-by-lot", "adhesions-by-operator"],
     "convenis": ["agreements-per-year"],
@@ -115,8 +115,14 @@ class Site:
             if chart:
                 out.append({"id": chart_id, "title": chart.title, "alt": chart.alt, "src": f"{root}{ASSETS}/charts/{chart.filename}",
                             "width": chart.width, "height": chart.height, "headers": chart.headers, "rows": chart.rows,
-                            "note": chart.note})
+                            "note": chart.note, "definition": self.definition(charts.TABLES.get(chart_id), lang)})
         return out
+
+    def definition(self, table: str | None, lang: str) -> str:
+        """What a resums table counts (its "localret:definition", written at publication), or ""."""
+        resums = self.by_name.get("resums")
+        res = next((r for r in resums.resources if r["name"] == table), None) if resums and table else None
+        return ((res or {}).get("localret:definition") or {}).get(lang, "")
 
     def dataset_card(self, ds: Dataset, lang: str, root: str) -> dict:
         prefix = f"{root}{ds.name}/"
@@ -154,7 +160,9 @@ class Site:
                 "population": int(c["poblacio_catalunya"]) if c and c.get("poblacio_catalunya") else None,
                 "municipality_share": float(c["percentatge_municipis"]) if c and c.get("percentatge_municipis") else None,
                 "municipalities": int(c["municipis_catalunya"]) if c and c.get("municipis_catalunya") else None,
-                "population_year": c.get("any_poblacio") if c else None}
+                "population_year": c.get("any_poblacio") if c else None,
+                "members_definition": self.definition("membres-per-tipus", lang),
+                "coverage_definition": self.definition("cobertura", lang)}
 
     # ---------- pages ----------
 
@@ -252,6 +260,7 @@ class Site:
                        "description": f.get("description", ""), "example": published.example_text(f),
                        "constraints": published.constraints_text(f, lang, f["name"] in pk)} for f in schema.get("fields", [])]
             dictionary.append({"name": res["name"], "title": res.get("title", res["name"]), "description": res.get("description", ""),
+                               "definition": (res.get("localret:definition") or {}).get(lang, ""),
                                "fields": fields, "rows": res.get("localret:rows", 0)})
             rows = ds.read_rows(res["name"], PREVIEW_ROWS)
             previews.append({"name": res["name"], "title": res.get("title", res["name"]), "columns": [f["name"] for f in fields],

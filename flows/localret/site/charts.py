@@ -192,6 +192,46 @@ def members_per_year(resums: Dataset, lang: str) -> Chart | None:
     return _chart("members-per-year", lang, title, alt, fig, headers, table)
 
 
+def joins_and_leavings(resums: Dataset, lang: str) -> Chart | None:
+    rows = resums.read_rows("membres-altes-baixes")
+    if not rows:
+        return None
+    joins: dict[int, dict[str, int]] = defaultdict(dict)
+    leavings: dict[int, int] = defaultdict(int)
+    for r in rows:
+        joins[int(r["any"])][r["tipus_ens"]] = int(r["altes"] or 0)
+        leavings[int(r["any"])] += int(r["baixes"] or 0)
+    years = sorted(joins)
+    kinds = [c for c in i18n.CODES["tipus_ens"] if any(joins[y].get(c) for y in years)]
+    joined = [sum(joins[y].values()) for y in years]
+    left = [leavings[y] for y in years]
+    title = i18n.CHARTS["joins-and-leavings"][lang]
+    fig = Figure(figsize=(WIDTH_IN, 3.4))
+    ax = fig.subplots()
+    ax.bar(years, joined, color=MAIN, width=0.8, label=i18n.AXES["joins"][lang])
+    drawn = [i for i, v in enumerate(left) if v]  # no empty rectangles in the SVG
+    ax.bar([years[i] for i in drawn], [-left[i] for i in drawn], color=PALETTE[3], width=0.8, label=i18n.AXES["leavings"][lang])
+    ax.axhline(0, color="#444444", linewidth=0.8)
+    ax.set_ylabel(i18n.AXES["joins_leavings"][lang])
+    ax.grid(axis="y", color="#e3e3e3", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.legend(loc="upper right", fontsize=8)
+    peak = years[max(range(len(years)), key=lambda i: joined[i])]
+    alt = {
+        "ca": f"{title}: {i18n.number(sum(joined), lang)} altes i {i18n.number(sum(left), lang)} baixes entre {years[0]} i {years[-1]}; "
+              f"l'any amb més altes és {peak} ({i18n.number(max(joined), lang)}). Les xifres per any i tipus són a la taula de dades del gràfic.",
+        "es": f"{title}: {i18n.number(sum(joined), lang)} altas y {i18n.number(sum(left), lang)} bajas entre {years[0]} y {years[-1]}; "
+              f"el año con más altas es {peak} ({i18n.number(max(joined), lang)}). Las cifras por año y tipo están en la tabla de datos del gráfico.",
+        "en": f"{title}: {i18n.number(sum(joined), lang)} joins and {i18n.number(sum(left), lang)} leavings between {years[0]} and {years[-1]}; "
+              f"the year with most joins is {peak} ({i18n.number(max(joined), lang)}). Figures by year and type are in the chart's data table.",
+    }[lang]
+    headers = ([i18n.AXES["year"][lang]] + [f"{i18n.AXES['joins'][lang]}: {i18n.code_label('tipus_ens', c, lang)}" for c in kinds]
+               + [i18n.AXES["joins"][lang], i18n.AXES["leavings"][lang]])
+    table = [[str(y)] + [i18n.number(joins[y].get(c, 0), lang) for c in kinds] + [i18n.number(j, lang), i18n.number(lv, lang)]
+             for y, j, lv in zip(years, joined, left) if j or lv]
+    return _chart("joins-and-leavings", lang, title, alt, fig, headers, table)
+
+
 def adhesions_by_lot(resums: Dataset, lang: str) -> Chart | None:
     rows = resums.read_rows("adhesions-per-lot")
     if not rows:
@@ -203,17 +243,20 @@ def adhesions_by_lot(resums: Dataset, lang: str) -> Chart | None:
     labels = [f"{r['procediment_id']} · {i18n.AXES['lot'][lang]} {r['lot_numero']} ({i18n.code_label('servei', r['servei'], lang)})"
               for r in rows]
     values = [int(r["adhesions"] or 0) for r in rows]
+    in_force = [int(r.get("adhesions_vigents") or 0) for r in rows]
     title = i18n.CHARTS["adhesions-by-lot"][lang]
-    fig = _hbar(labels, values, lang, i18n.AXES["adhesions"][lang])
+    fig = _hbar(labels, in_force, lang, i18n.AXES["adhesions"][lang], background=values,
+                background_label=i18n.AXES["adhesions"][lang], value_label=i18n.AXES["in_force"][lang])
     top = max(range(len(values)), key=lambda i: values[i])
     alt = {
         "ca": f"{title}: {total_lots} lots; el que té més adhesions és {labels[top]}, amb {i18n.number(values[top], lang)}.",
         "es": f"{title}: {total_lots} lotes; el que tiene más adhesiones es {labels[top]}, con {i18n.number(values[top], lang)}.",
         "en": f"{title}: {total_lots} lots; the one with most adhesions is {labels[top]}, with {i18n.number(values[top], lang)}.",
     }[lang]
-    headers = [i18n.AXES["procedure"][lang], i18n.AXES["lot"][lang], i18n.AXES["service"][lang], i18n.AXES["adhesions"][lang]]
-    table = [[r["procediment_id"], r["lot_numero"], i18n.code_label("servei", r["servei"], lang), i18n.number(v, lang)]
-             for r, v in zip(rows, values)]
+    headers = [i18n.AXES["procedure"][lang], i18n.AXES["lot"][lang], i18n.AXES["service"][lang], i18n.AXES["in_force"][lang],
+               i18n.AXES["adhesions"][lang]]
+    table = [[r["procediment_id"], r["lot_numero"], i18n.code_label("servei", r["servei"], lang), i18n.number(f, lang), i18n.number(v, lang)]
+             for r, f, v in zip(rows, in_force, values)]
     note = (i18n.t("chart_capped", lang, n=len(rows), total=i18n.number(total_lots, lang), table="adhesions-per-lot")
             if total_lots > len(rows) else "")
     chart = _chart("adhesions-by-lot", lang, title, alt, fig, headers, table)
@@ -227,7 +270,7 @@ def adhesions_by_operator(resums: Dataset, lang: str) -> Chart | None:
         return None
     totals: dict[str, int] = defaultdict(int)
     for r in rows:
-        totals[r["operador"]] += int(r["adhesions"] or 0)
+        totals[r["operador"] or i18n.AXES["no_operator"][lang]] += int(r["adhesions"] or 0)
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
     labels, values = [k for k, _ in ranked], [v for _, v in ranked]
     title = i18n.CHARTS["adhesions-by-operator"][lang]
@@ -286,9 +329,23 @@ BUILDERS = {
     "members-by-province": members_by_province,
     "members-by-comarca": members_by_comarca,
     "members-per-year": members_per_year,
+    "joins-and-leavings": joins_and_leavings,
     "adhesions-by-lot": adhesions_by_lot,
     "adhesions-by-operator": adhesions_by_operator,
     "agreements-per-year": agreements_per_year,
+}
+
+
+# The resums table each chart draws: its definition is shown beside the chart.
+TABLES = {
+    "members-by-type": "membres-per-tipus",
+    "members-by-province": "membres-per-provincia",
+    "members-by-comarca": "membres-per-comarca",
+    "members-per-year": "membres-per-any",
+    "joins-and-leavings": "membres-altes-baixes",
+    "adhesions-by-lot": "adhesions-per-lot",
+    "adhesions-by-operator": "adhesions-per-operador",
+    "agreements-per-year": "convenis-per-any",
 }
 
 

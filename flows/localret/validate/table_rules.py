@@ -148,7 +148,8 @@ _register_rules("membres")
 _register_rules("adhesions")
 
 # --- contractes and adhesions ---------------------------------------------------------------
-PROCEDURE_FIELDS = ("titol", "ambit", "model_adjudicacio", "data_adjudicacio", "durada_mesos", "prorroga_max_mesos")
+PROCEDURE_FIELDS = ("titol", "ambit", "model_adjudicacio", "data_adjudicacio", "data_formalitzacio", "durada_mesos",
+                    "prorroga_max_mesos", "prorroga_mesos")
 for _field in PROCEDURE_FIELDS:
     table_rule(TableRule(
         code="procediment-incoherent", severity=ERROR, table="contractes", field=_field, needs=("contractes",),
@@ -169,6 +170,46 @@ table_rule(TableRule(
     needs=("contractes",),
     message=("l'import d'adjudicació supera el pressupost del lot", "the award amount exceeds the lot's budget"),
     sql=rows("contractes", "import_adjudicacio_sense_iva > pressupost_sense_iva", "import_adjudicacio_sense_iva"),
+))
+table_rule(TableRule(
+    code="prorroga-excessiva", severity=ERROR, table="contractes", field="prorroga_mesos", needs=("contractes",),
+    message=("la pròrroga acordada supera la pròrroga màxima del procediment", "the agreed extension exceeds the procedure's maximum"),
+    sql=rows("contractes", "prorroga_mesos > coalesce(prorroga_max_mesos, 0)", "prorroga_mesos"),
+))
+table_rule(TableRule(
+    code="formalitzacio-abans-adjudicacio", severity=ERROR, table="contractes", field="data_formalitzacio", needs=("contractes",),
+    message=("el contracte es formalitza abans de l'adjudicació", "the contract is formalised before its award"),
+    sql=rows("contractes", "data_formalitzacio < data_adjudicacio", "data_formalitzacio"),
+))
+# The declared state (estat) is not what the figures count: each adhesion's state at the
+# reference date is derived from its dates (datasets/views.sql, v_adhesions). The declared state
+# is checked against the dates it implies, whatever the day: a warning, because only the dates
+# are published and counted (the operator fixes whichever of the two is wrong).
+ESTAT_CONTRADICTS_DATES = """
+    (a.estat = 'RENUNCIADA') <> (a.data_renuncia IS NOT NULL)
+    OR (a.estat IN ('SOL·LICITADA', 'ADHERIDA') AND (a.data_formalitzacio IS NOT NULL OR a.data_fi IS NOT NULL))
+    OR (a.estat IN ('FORMALITZADA', 'PRORROGADA', 'FINALITZADA') AND a.data_formalitzacio IS NULL)
+    OR (a.estat IN ('FORMALITZADA', 'PRORROGADA') AND a.data_fi IS NOT NULL)
+    OR (a.estat = 'PRORROGADA' AND c._row IS NOT NULL AND coalesce(c.prorroga_mesos, 0) = 0)"""
+table_rule(TableRule(
+    code="estat-incoherent", severity=WARNING, table="adhesions", field="estat", needs=("adhesions", "contractes"),
+    message=("l'estat declarat no concorda amb les dates de l'adhesió (sol·licitada o adherida: sense formalització ni fi; "
+             "formalitzada, prorrogada o finalitzada: amb data de formalització; formalitzada o prorrogada: sense data de fi; "
+             "renunciada si i només si hi ha data de renúncia; prorrogada: el contracte té una pròrroga acordada); "
+             "les xifres publicades es calculen a partir de les dates",
+             "the declared state does not agree with the adhesion's dates (requested or adhered: no formalisation nor end; "
+             "formalised, extended or finished: a formalisation date; formalised or extended: no end date; renounced if and "
+             "only if there is a renunciation date; extended: the contract has an agreed extension); the published figures "
+             "are derived from the dates"),
+    sql=lambda ctx: f"""
+        SELECT a._row, a.estat AS value FROM src_adhesions a
+        LEFT JOIN src_contractes c ON c.procediment_id = a.procediment_id AND c.lot_numero = a.lot_numero
+        WHERE {ESTAT_CONTRADICTS_DATES}""",
+))
+table_rule(TableRule(
+    code="fi-abans-formalitzacio", severity=ERROR, table="adhesions", field="data_fi", needs=("adhesions",),
+    message=("l'adhesió acaba abans de formalitzar-se", "the adhesion ends before it was formalised"),
+    sql=rows("adhesions", "data_fi < data_formalitzacio", "data_fi"),
 ))
 table_rule(TableRule(
     code="operador-obligatori", severity=ERROR, table="adhesions", field="operador", needs=("adhesions", "contractes"),
