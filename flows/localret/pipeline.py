@@ -84,6 +84,7 @@ def _nothing_to_do(opts: Options, record: dict) -> Outcome:
 def _publish(opts: Options, call, key: str, submit=None) -> Outcome:
     # Imported here: a run with nothing to do (above) never pays for pandas and DuckDB.
     from localret import build, privacy, publication, stages
+    from localret.publisher import load as load_publisher, require_code
 
     started = dt.datetime.now(dt.timezone.utc)
     outcome = Outcome(provenance.new_run_id(started), Report())
@@ -92,7 +93,9 @@ def _publish(opts: Options, call, key: str, submit=None) -> Outcome:
         if opts.remote:
             call("pull", remote.pull, opts.remote, opts.out)
         publication.recover(opts.out)  # a commit a killed run left is completed first
+        publisher = load_publisher(opts.project)  # a broken publisher.yaml stops the run before any work
         sources = call("ingest", stages.read_sources, opts.sources)
+        require_code(publisher, sources.illustrative)  # real data only under the real DIR3 code
         outcome.inputs = call("archive-inputs", stages.archive, sources, opts.state)
         outcome.report = call("validate", stages.check, sources)
         if not outcome.report.ok:
