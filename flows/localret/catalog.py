@@ -157,6 +157,9 @@ def _contact(g: Graph, node: URIRef, publisher: Publisher) -> None:
     g.add((node, RDF.type, VCARD.Organization))
     for lang in DATASET_LANGS:
         g.add((node, VCARD.fn, Literal(publisher.name(lang), lang=lang)))
+        g.add((node, VCARD["organization-name"], Literal(publisher.name(lang), lang=lang)))
+    if publisher.code_is_set:  # its identifier: the DIR3 Organismo IRI (no telephone: see publisher.yaml)
+        g.add((node, VCARD.hasUID, URIRef(publisher.uri)))
     if publisher.contact_url:
         g.add((node, VCARD.hasURL, URIRef(publisher.contact_url)))
     if publisher.contact_email:

@@ -109,7 +109,7 @@ def load(project: Path = paths.ROOT) -> Publisher:
         match = _EMAIL.fullmatch(email)
         domain = match.group(1).lower() if match else ""
         if not match:
-            raise _fail(path, "contact.email", f"'{email}' no és una adreça", f"'{email}' is not an e-mail address")
+            raise _fail(path, "contact.email", "no és una adreça electrònica", "is not an e-mail address")
         if not any(domain == d or domain.endswith("." + d) for d in ALLOWED_EMAIL_DOMAINS):
             allowed = ", ".join(ALLOWED_EMAIL_DOMAINS)
             raise _fail(path, "contact.email", f"ha de ser una bústia genèrica de l'organització ({allowed})",
