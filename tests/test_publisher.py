@@ -110,3 +110,27 @@ def test_the_command_exits_4_naming_the_file_and_the_key(tmp_path):
     assert f"{paths.ROOT / 'datasets' / 'publisher.yaml'}, clau/key 'dir3'" in proc.stderr
     assert "L0PLACEHOLDER" in proc.stderr
     assert not (out / "index.html").exists() and not list(out.glob("*/versions.json"))
+
+
+def test_setting_the_code_is_a_patch_release_and_reaches_the_catalogue(tmp_path):
+    """The illustrative sample publishes under the placeholder; once the code is set in the
+    one file, the next run makes a PATCH release (its datapackage names the publisher) and the
+    catalogue and pages follow."""
+    project = configured_project(tmp_path / "project", dir3="L0PLACEHOLDER", email=None)
+    out, state = tmp_path / "out", tmp_path / "state"
+
+    def publish():
+        return pipeline.publish(pipeline.Options(paths.SAMPLE_SOURCES, out, state, AS_OF, project=project, only=["convenis"]))
+
+    assert [r.version for r in publish().published] == ["1.0.0"]
+    catalogue = (out / "catalog.rdf").read_text(encoding="utf-8")
+    assert "/Organismo/L0PLACEHOLDER" in catalogue and "mailto:" not in catalogue
+    configured_project(tmp_path / "configured")
+    shutil.copyfile(tmp_path / "configured" / "datasets" / "publisher.yaml", project / "datasets" / "publisher.yaml")
+    again = publish()
+    assert [(r.version, r.bump) for r in again.published] == [("1.0.1", "patch")]
+    catalogue = (out / "catalog.rdf").read_text(encoding="utf-8")
+    assert "/Organismo/L0PLACEHOLDER" not in catalogue
+    assert f'<dct:publisher rdf:resource="http://datos.gob.es/recurso/sector-publico/org/Organismo/{TEST_DIR3}"/>' in catalogue
+    assert f'<vcard:hasEmail rdf:resource="mailto:{TEST_CONTACT_EMAIL}"/>' in catalogue
+    assert publish().up_to_date == again.run_id  # and then nothing to do
