@@ -88,7 +88,7 @@ def test_a_broken_configuration_is_named(tmp_path, case):
 
 
 def test_the_pipeline_refuses_real_data_under_the_placeholder(tmp_path):
-    """Stopped after reading the sources, before anything is written to <out>."""
+    """Stopped once the sources are validated, before anything is written to <out>."""
     project = configured_project(tmp_path / "project", dir3="L0PLACEHOLDER")
     out, state = tmp_path / "out", tmp_path / "state"
     with pytest.raises(PublisherConfigError, match="clau/key 'dir3'"):

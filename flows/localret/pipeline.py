@@ -95,12 +95,14 @@ def _publish(opts: Options, call, key: str, submit=None) -> Outcome:
         publication.recover(opts.out)  # a commit a killed run left is completed first
         publisher = load_publisher(opts.project)  # a broken publisher.yaml stops the run before any work
         sources = call("ingest", stages.read_sources, opts.sources)
-        require_code(publisher, sources.illustrative)  # real data only under the real DIR3 code
         outcome.inputs = call("archive-inputs", stages.archive, sources, opts.state)
         outcome.report = call("validate", stages.check, sources)
         if not outcome.report.ok:
             status = "invalid"
             raise InvalidSources(outcome.report)
+        # Real data only under the real DIR3 code (after validation: a broken manifest.json, which
+        # says whether the data are illustrative, is an invalid source first).
+        require_code(publisher, sources.illustrative)
         specs = [s for s in build.load_specs(opts.project) if opts.only is None or s.name in opts.only]
         skip, keys = incremental.plan(specs, outcome.inputs, opts.out, opts.state, opts.project, paths.REGISTER)
         outcome.skipped = skip
