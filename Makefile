@@ -12,7 +12,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
-setup: $(STAMP)
+# axe-core, pinned in package.json and package-lock.json, for the accessibility test (injected
+# into the pages by Playwright; nothing is loaded from a CDN).
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --ignore-scripts --no-audit --no-fund --silent && touch $@; \
+	else echo "npm is not installed: the axe-core test will be skipped (apt-get install npm)"; fi
+
+setup: $(STAMP) $(AXE)
 
 sample: setup
 	$(BIN)/localret publish
@@ -24,4 +31,4 @@ bench: setup
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf public var .pytest_cache
+	rm -rf public var .pytest_cache node_modules

@@ -19,15 +19,39 @@ SHAPES_DIR = SHARED / "standards" / "dcat-ap-es-shacl-1.0.0"
 _published: dict[str, Path] = {}
 
 
+# A configured publisher, as an operator sets it in datasets/publisher.yaml (the repository
+# holds a placeholder code until the real one is known): a well-formed DIR3 code made up for
+# the tests, and a generic mailbox of the organisation.
+TEST_DIR3 = "L0TEST001"
+TEST_CONTACT_EMAIL = "dades.obertes@localret.cat"
+
+
+def configured_project(dest: Path, dir3: str | None = TEST_DIR3, email: str | None = TEST_CONTACT_EMAIL) -> Path:
+    """A copy of the project's declarations (datasets/, schemas/) whose publisher.yaml holds
+    `dir3` and `email` (None: the key is left out)."""
+    import yaml
+
+    for part in ("datasets", "schemas"):
+        shutil.copytree(Path(paths.ROOT) / part, dest / part, ignore=shutil.ignore_patterns("sample"))
+    config = dest / "datasets" / "publisher.yaml"
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["dir3"] = dir3
+    data["contact"]["email"] = email
+    config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return dest
+
+
 def published_sample(tmp_path_factory) -> Path:
-    """<out> of `pipeline.publish` of the bundled sample at AS_OF, without Prefect; published
-    once per session, whichever test module asks first. Read-only: copy it to change it."""
+    """<out> of `pipeline.publish` of the bundled sample at AS_OF, without Prefect, with a
+    configured publisher (configured_project); published once per session, whichever test
+    module asks first. Read-only: copy it to change it."""
     if "out" not in _published:
         from localret.pipeline import Options, publish
 
         base = tmp_path_factory.mktemp("site-sample")
         out, state = base / "out", base / "state"
-        publish(Options(Path(paths.SAMPLE_SOURCES), out, state, AS_OF, BASE_URL))
+        project = configured_project(base / "project")
+        publish(Options(Path(paths.SAMPLE_SOURCES), out, state, AS_OF, BASE_URL, project=project))
         _published["out"] = out
     return _published["out"]
 

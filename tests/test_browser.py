@@ -123,6 +123,43 @@ def test_pages_load_cleanly_with_screenshots(page, server, tmp_path):
     shutil.copyfile(shots / "index.png", SCREENSHOTS / "index.png")
 
 
+AXE = Path(paths.ROOT) / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS_ENOUGH = {"moderate", "serious", "critical"}
+
+
+def axe_violations(pg) -> list[dict]:
+    """axe-core (pinned in package.json, installed by make setup) run inside the page: the
+    violations of moderate impact or above, and how many rules passed (it did run)."""
+    # The member search lists ~1,000 rows of one template: axe takes 10 s a page over them, so
+    # it judges the first 50 (vnu and the strict parse of test_site check every row).
+    pg.evaluate("document.querySelectorAll('#ens-table tbody tr:nth-child(n+51)').forEach(r => r.remove())")
+    pg.add_script_tag(path=str(AXE))
+    result = pg.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    assert len(result["passes"]) > 10
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+            for v in result["violations"] if v["impact"] in SERIOUS_ENOUGH]
+
+
+def test_axe_finds_no_violation_on_any_page(page, server):
+    """Every page kind (the home page and each dataset's page) in the three languages."""
+    if not AXE.is_file():
+        pytest.skip(f"{AXE} is missing: `make setup` installs it (npm ci)")
+    pg, watch, base = page
+    _, out = server
+    found = {}
+    for rel in all_pages(out):
+        pg.goto(base + rel, wait_until="load")
+        violations = axe_violations(pg)
+        if violations:
+            found[rel] = violations
+    assert found == {}
+    # and it sees what it must: a second landmark with the name of the language switch
+    pg.evaluate("document.querySelector('footer').insertAdjacentHTML('beforeend', "
+                "'<nav aria-label=\"' + document.querySelector('nav.lang-switch').getAttribute('aria-label') + '\"></nav>')")
+    assert [v["id"] for v in axe_violations(pg)] == ["landmark-unique"]
+    watch.check("axe")
+
+
 def test_download_links_answer_200(page, server):
     pg, watch, base = page
     _, out = server

@@ -210,6 +210,12 @@ def test_feeds_have_one_entry_per_release_with_stable_ids(history):
     top = ET.parse(out / "feed.atom").getroot()
     total = sum(len(read_versions(out, d)) for d in ("ens", "membres", "contractacio-agregada", "convenis", "resums"))
     assert len(top.findall(f"{ATOM}entry")) == total > 6
+    # every release of the history is dated AS_OF: the later runs' releases still come first
+    runs = {f"tag:localret.cat,2026:{d}/{v['version']}": v["sequence"]
+            for d in ("ens", "membres", "contractacio-agregada", "convenis", "resums") for v in read_versions(out, d)}
+    order = [e.find(f"{ATOM}id").text for e in top.findall(f"{ATOM}entry")]
+    assert [runs[i] for i in order] == sorted(runs.values(), reverse=True) and len(set(runs.values())) >= 6
+    assert {e.find(f"{ATOM}updated").text for e in top.findall(f"{ATOM}entry")} == {"2026-11-27T00:00:00+00:00"}
     content = feed.findall(f"{ATOM}entry")[3].find(f"{ATOM}content").text
     assert "Baixa: " in content
 

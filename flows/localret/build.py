@@ -14,6 +14,7 @@ import duckdb
 import yaml
 
 from localret import paths, schema
+from localret import publisher as publisher_config
 from localret.errors import LocalretError
 
 
@@ -79,8 +80,12 @@ def schema_hash(s: schema.Schema) -> str:
 def load_specs(project: Path = paths.ROOT) -> tuple[DatasetSpec, ...]:
     """Every dataset declared under <project>/datasets, with its schemas from <project>/schemas."""
     specs = []
+    # The publisher (datasets/publisher.yaml) is part of every declaration: it is recorded in
+    # each release, and a change to it is a change of metadata.
+    publisher = publisher_config.load(project).as_dict()
     for meta_path in sorted((project / "datasets").glob("*/dataset.yaml")):
         meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+        meta["publisher"] = publisher
         resources = tuple(
             ResourceSpec(r["name"], schema.load(project / "schemas" / f"{r['schema']}.json"),
                          (meta_path.parent / r["sql"]).read_text(encoding="utf-8"))

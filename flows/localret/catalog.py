@@ -9,6 +9,9 @@ DCAT-AP-ES 1.0.0 catalogue of everything published under <out>.
   the one before by dcat:previousVersion; its distributions name the files of that immutable
   release folder. Releases are not listed with dcat:dataset, so a harvester shows one entry
   per dataset.
+- The publisher (dct:publisher, the datos.gob.es Organismo IRI of its DIR3 code) and the
+  organisation's contact point (dcat:contactPoint, a vcard:Organization with its contact page
+  and generic mailbox) come from datasets/publisher.yaml, as the releases record it.
 - dct:modified is the date the DATA last changed (a release of descriptive metadata only
   does not move it); dct:issued is the date of the first release.
 
@@ -28,16 +31,13 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 from localret.extras import site_writer
 from localret.fsutil import file_hash, write_if_changed
 from localret.site import published
+from localret.publisher import Publisher
 from localret.site.published import ILLUSTRATIVE_MARK, LANGS, Dataset, FileInfo
-
-# PLACEHOLDER, to be set: the DIR3 code of Consorci Localret in the datos.gob.es register of
-# publishers. datos.gob.es rejects a catalogue whose publisher it does not know.
-PUBLISHER_DIR3 = "L0PLACEHOLDER"
-PUBLISHER_URI = f"http://datos.gob.es/recurso/sector-publico/org/Organismo/{PUBLISHER_DIR3}"
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")  # open: DCAT 3 terms (hasVersion...) too
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 SECTOR_TAXONOMY = URIRef("http://datos.gob.es/kos/sector-publico/sector")
 SECTOR = "http://datos.gob.es/kos/sector-publico/sector/"
@@ -147,16 +147,34 @@ def _distribution(g: Graph, node: URIRef, folder: Path, url_folder: str, f: File
         g.add((checksum, SPDX.checksumValue, Literal(sha1[key], datatype=XSD.hexBinary)))
 
 
-def _common(g: Graph, node: URIRef, ds: Dataset, landing: str) -> None:
+def contact_uri(base: str) -> URIRef:
+    return URIRef(f"{base}#contact")
+
+
+def _contact(g: Graph, node: URIRef, publisher: Publisher) -> None:
+    """The organisation's contact point (vcard:Organization): its contact page and generic
+    mailbox from datasets/publisher.yaml, never a person."""
+    g.add((node, RDF.type, VCARD.Organization))
+    for lang in DATASET_LANGS:
+        g.add((node, VCARD.fn, Literal(publisher.name(lang), lang=lang)))
+        g.add((node, VCARD["organization-name"], Literal(publisher.name(lang), lang=lang)))
+    if publisher.code_is_set:  # its identifier: the DIR3 Organismo IRI (no telephone: see publisher.yaml)
+        g.add((node, VCARD.hasUID, URIRef(publisher.uri)))
+    if publisher.contact_url:
+        g.add((node, VCARD.hasURL, URIRef(publisher.contact_url)))
+    if publisher.contact_email:
+        g.add((node, VCARD.hasEmail, URIRef(f"mailto:{publisher.contact_email}")))
+
+
+def _common(g: Graph, node: URIRef, ds: Dataset, landing: str, contact: URIRef) -> None:
     g.add((node, RDF.type, DCAT.Dataset))
-    g.add((node, DCTERMS.publisher, URIRef(PUBLISHER_URI)))
+    g.add((node, DCTERMS.publisher, URIRef(ds.publisher.uri)))
+    g.add((node, DCAT.contactPoint, contact))
     g.add((node, DCAT.theme, URIRef(SECTOR + ds.theme)))
     g.add((node, DCTERMS.spatial, CATALONIA))
     for code in ("CAT", "SPA", "ENG"):  # the data are in Catalan; their metadata in all three
         g.add((node, DCTERMS.language, URIRef(EU_LANGUAGE + code)))
     g.add((node, DCAT.landingPage, URIRef(landing)))
-    # No dcat:contactPoint: with the four core shapes alone (the vocabulary shapes need the
-    # network), its `sh:not dcatapes:DIR3OrganismRestriction` cannot hold for any value.
     g.add((node, DCTERMS.accrualPeriodicity, FREQUENCY_IRREGULAR))
     for lang in DATASET_LANGS:
         for kw in ds.keywords(lang):
@@ -175,13 +193,17 @@ def build_graph(out: Path, base_url: str, datasets: list[Dataset] | None = None)
     datasets = published.load(out) if datasets is None else datasets
     g = Graph()
     for prefix, ns in (("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF), ("adms", ADMS), ("spdx", SPDX),
-                       ("dcatap", DCATAP), ("xsd", XSD)):
+                       ("dcatap", DCATAP), ("vcard", VCARD), ("xsd", XSD)):
         g.bind(prefix, ns, override=True)
     catalog = URIRef(f"{base}#catalog")
     g.add((catalog, RDF.type, DCAT.Catalog))
     _texts(g, catalog, DCTERMS.title, CATALOG_TEXT["title"])
     _texts(g, catalog, DCTERMS.description, CATALOG_TEXT["description"])
-    g.add((catalog, DCTERMS.publisher, URIRef(PUBLISHER_URI)))
+    publisher = published.site_publisher(datasets)
+    contact = contact_uri(base)
+    g.add((catalog, DCTERMS.publisher, URIRef(publisher.uri)))
+    g.add((catalog, DCAT.contactPoint, contact))
+    _contact(g, contact, publisher)
     g.add((catalog, FOAF.homepage, URIRef(base)))
     g.add((catalog, DCAT.themeTaxonomy, SECTOR_TAXONOMY))
     for code in ("SPA", "CAT", "ENG"):
@@ -197,7 +219,7 @@ def build_graph(out: Path, base_url: str, datasets: list[Dataset] | None = None)
         node = dataset_uri(base, ds)
         landing = f"{base}{ds.name}/"
         g.add((catalog, DCAT.dataset, node))
-        _common(g, node, ds, landing)
+        _common(g, node, ds, landing, contact)
         g.add((node, DCTERMS.identifier, Literal(landing)))
         _texts(g, node, DCTERMS.title, _titles(ds))
         _texts(g, node, DCTERMS.description, _descriptions(ds))
@@ -218,7 +240,7 @@ def build_graph(out: Path, base_url: str, datasets: list[Dataset] | None = None)
             g.add((vnode, DCAT.isVersionOf, node))
             if v.version == ds.version:
                 g.add((node, DCAT.hasCurrentVersion, vnode))
-            _common(g, vnode, ds, f"{landing}#v{v.version}")
+            _common(g, vnode, ds, f"{landing}#v{v.version}", contact)
             _texts(g, vnode, DCTERMS.title, _titles(ds, {lang: f"{VERSION_WORD[lang]} {v.version}" for lang in LANGS}))
             _texts(g, vnode, DCTERMS.description, _descriptions(ds))
             g.add((vnode, DCAT.version, Literal(v.version)))
@@ -241,7 +263,7 @@ def _canonical_jsonld(g: Graph) -> bytes:
     """JSON-LD with nodes sorted by @id and values sorted, so that the bytes do not depend on
     the order rdflib happens to iterate its store in."""
     context = {"dcat": str(DCAT), "dct": str(DCTERMS), "foaf": str(FOAF), "adms": str(ADMS), "spdx": str(SPDX),
-               "dcatap": str(DCATAP), "xsd": str(XSD)}
+               "dcatap": str(DCATAP), "vcard": str(VCARD), "xsd": str(XSD)}
     doc = json.loads(g.serialize(format="json-ld", context=context, auto_compact=False))
     nodes = doc.get("@graph", [doc] if "@id" in doc else [])
     for node in nodes:
@@ -253,14 +275,15 @@ def _canonical_jsonld(g: Graph) -> bytes:
     return (json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-_TYPE_ORDER = [DCAT.Catalog, DCAT.Dataset, DCTERMS.PeriodOfTime, DCAT.Distribution, SPDX.Checksum]
+_TYPE_ORDER = [DCAT.Catalog, VCARD.Organization, DCAT.Dataset, DCTERMS.PeriodOfTime, DCAT.Distribution, SPDX.Checksum]
 
 
 def _canonical_rdfxml(g: Graph) -> bytes:
     """Flat RDF/XML (one typed element per subject), subjects and their properties sorted:
     rdflib's own serialisers follow its store's set order, which varies between runs."""
     prefixes = {str(ns): prefix for prefix, ns in (("rdf", RDF), ("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF),
-                                                   ("adms", ADMS), ("spdx", SPDX), ("dcatap", DCATAP))}
+                                                   ("adms", ADMS), ("spdx", SPDX), ("dcatap", DCATAP),
+                                                   ("vcard", VCARD))}
 
     def qname(uri: URIRef) -> str:
         for ns in sorted(prefixes, key=len, reverse=True):

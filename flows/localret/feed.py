@@ -18,7 +18,8 @@ MAX_ENTRIES = 200
 
 
 def releases(out: Path) -> list[dict]:
-    """Every release of every dataset, newest first, with what its feed entry needs."""
+    """Every release of every dataset, newest first, with what its feed entry needs; its time
+    is the release's own (versions.json `created`), never the clock's."""
     found = []
     for versions in sorted(out.glob("*/versions.json")):
         data = json.loads(versions.read_text(encoding="utf-8"))
@@ -28,7 +29,10 @@ def releases(out: Path) -> list[dict]:
             changes_path = versions.parent / entry["version"] / "changes.json"
             changes = json.loads(changes_path.read_text(encoding="utf-8")) if changes_path.exists() else {"sentences": []}
             found.append({"dataset": name, "title": latest["title"], **entry, "sentences": changes["sentences"]})
-    return sorted(found, key=lambda r: (r["created"], r["dataset"], _semver(r["version"])), reverse=True)
+    # Newest first: by the release's time, then (releases of one day share it) by the run that
+    # made it, then the dataset and, within one dataset, its version.
+    return sorted(found, key=lambda r: (r["created"], r.get("sequence", 0), r["dataset"], _semver(r["version"])),
+                  reverse=True)
 
 
 def _semver(version: str) -> tuple[int, ...]:

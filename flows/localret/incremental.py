@@ -25,7 +25,9 @@ def _sha_files(paths: list[Path]) -> str:
 
 def build_key(spec: build.DatasetSpec, inputs: list[dict], project: Path, register: Path, code: dict) -> str:
     folder = project / "datasets" / spec.name
+    # publisher.yaml too: every release records the publisher (build.load_specs)
     declaration = [*folder.glob("*.yaml"), *folder.glob("*.sql"), project / "datasets" / "views.sql",
+                   project / "datasets" / "publisher.yaml",
                    *(project / "schemas" / f"{r.schema.name}.json" for r in spec.resources)]
     used = sorted(i["sha256"] for i in inputs if i["name"] in spec.sources or i["name"] == "manifest")
     return hashlib.sha256(json.dumps([used, _sha_files([p for p in declaration if p.exists()]),

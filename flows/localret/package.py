@@ -131,7 +131,8 @@ def datapackage(dataset: BuiltDataset, files: dict[str, dict[str, WrittenFile]],
         "localret:theme": spec.meta.get("theme", "sector-publico"),
         "keywords": spec.meta["keywords"]["ca"],
         "licenses": [LICENSE],
-        "contributors": [{"title": PUBLISHER, "role": "publisher"}],
+        "contributors": [_publisher_contributor(spec.meta.get("publisher"))],
+        "localret:publisher": spec.meta.get("publisher"),
         "sources": [
             {"title": f"{PUBLISHER}: exportacions internes / internal exports", "localret:inputs": inputs},
             {"title": register_meta.get("font", "Font: Idescat") + " — registre de municipis i població "
@@ -141,6 +142,16 @@ def datapackage(dataset: BuiltDataset, files: dict[str, dict[str, WrittenFile]],
     }
     package["localret:files"] = others
     return package
+
+
+def _publisher_contributor(publisher: dict | None) -> dict:
+    """The publisher as a Data Package contributor: the organisation, with its address."""
+    if not publisher:
+        return {"title": PUBLISHER, "role": "publisher"}
+    entry = {"title": publisher["name"]["ca"], "role": "publisher", "path": publisher["url"]}
+    if publisher.get("contact", {}).get("email"):
+        entry["email"] = publisher["contact"]["email"]
+    return entry
 
 
 def _file_entry(file: WrittenFile, fmt: str, resource: str | None) -> dict:

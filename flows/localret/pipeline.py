@@ -96,6 +96,7 @@ def _nothing_to_do(opts: Options, record: dict, durations: dict[str, float], clo
 def _publish(opts: Options, call, key: str, submit, durations: dict[str, float], clock: float) -> Outcome:
     # Imported here: a run with nothing to do (above) never pays for pandas and DuckDB.
     from localret import build, privacy, publication, stages
+    from localret.publisher import load as load_publisher, require_code
 
     started = dt.datetime.now(dt.timezone.utc)
     outcome = Outcome(provenance.new_run_id(started), Report())
@@ -104,12 +105,16 @@ def _publish(opts: Options, call, key: str, submit, durations: dict[str, float],
         if opts.remote:
             call("pull", remote.pull, opts.remote, opts.out)
         publication.recover(opts.out)  # a commit a killed run left is completed first
+        publisher = load_publisher(opts.project)  # a broken publisher.yaml stops the run before any work
         sources = call("ingest", stages.read_sources, opts.sources)
         outcome.inputs = call("archive-inputs", stages.archive, sources, opts.state)
         outcome.report = call("validate", stages.check, sources)
         if not outcome.report.ok:
             status = "invalid"
             raise InvalidSources(outcome.report)
+        # Real data only under the real DIR3 code (after validation: a broken manifest.json, which
+        # says whether the data are illustrative, is an invalid source first).
+        require_code(publisher, sources.illustrative)
         specs = [s for s in build.load_specs(opts.project) if opts.only is None or s.name in opts.only]
         skip, keys = incremental.plan(specs, outcome.inputs, opts.out, opts.state, opts.project, paths.REGISTER)
         outcome.skipped = skip

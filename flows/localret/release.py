@@ -86,10 +86,17 @@ def release_dataset(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, out: 
         "data_referencia": dataset.as_of.isoformat(), "bump": diff.BUMP_NAMES[bump] if last else "initial",
         "rows": rows, "hash": _sha(hashes), "tables": hashes, "metadata_hash": meta_hash,
         "summary": summary, "summary_i18n": changes["summary"], "inputs": [i["sha256"] for i in inputs], "run_inputs": run_inputs,
-        "datapackage_sha256": dp_sha, "base_url": base_url,
+        "datapackage_sha256": dp_sha, "base_url": base_url, "sequence": release_sequence(out),
     }
     return ReleaseResult(name, version, last["version"] if last else None, entry["bump"], rows, summary, changes,
                          out / name / version, staged=(out, stage, history + [entry]))
+
+
+def release_sequence(out: Path) -> int:
+    """How many releases <out> held before this run: the same for every release of one run and
+    higher for each later run. It orders the releases of one day in the feeds (their `created`
+    is the day's midnight, from --as-of), and depends only on what was published before."""
+    return sum(len(read_versions(out, p.parent.name)) for p in sorted(out.glob("*/versions.json")))
 
 
 def commit(result: ReleaseResult) -> None:

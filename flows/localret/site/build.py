@@ -57,6 +57,20 @@ def page_url(base: str, folder: str, lang: str) -> str:
     return prefix if lang == "ca" else prefix + page_name(lang)
 
 
+def jsonld_id(base: str, folder: str, lang: str, node: str) -> str:
+    """The schema.org @id of what a page describes: that page's own URL, so that each language's
+    page (its name, description and inLanguage) is a node of its own. The Catalan page's is
+    also the DCAT-AP-ES IRI of the catalogue and datasets (catalog.py)."""
+    return f"{page_url(base, folder, lang)}#{node}"
+
+
+def translations(base: str, folder: str, lang: str, node: str) -> dict:
+    """The Catalan page is the original; the Spanish and English ones are its translations."""
+    if lang == "ca":
+        return {"workTranslation": [{"@id": jsonld_id(base, folder, other, node)} for other in LANGS if other != "ca"]}
+    return {"translationOfWork": {"@id": jsonld_id(base, folder, "ca", node)}}
+
+
 def json_for_script(data) -> Markup:
     """JSON safe inside <script>: no "</script>", no HTML comment or CDATA openers."""
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False)
@@ -88,6 +102,7 @@ class Site:
         self.by_name = {d.name: d for d in self.datasets}
         self.env = environment()
         self.charts = charts.build_all(self.by_name.get("resums"))
+        self.publisher = published.site_publisher(self.datasets)
         self.written: list[Path] = []
         self._search: tuple[list[dict], int, bool] | None = None
 
@@ -103,7 +118,7 @@ class Site:
             "t": lambda key, **kw: i18n.t(key, lang, **kw), "S": i18n.S,
             "site_feed": f"{root}{FEED}", "illustrative": illustrative, "illustrative_mark": ILLUSTRATIVE_MARK[lang],
             "licence_url": published.LICENSE_URL, "licence_title": published.LICENSE_TITLE,
-            "contact_url": published.CONTACT_URL, "publisher_url": published.PUBLISHER_URL,
+            "contact_url": self.publisher.contact_url or self.publisher.url, "publisher_url": self.publisher.url,
             "assets": f"{root}{ASSETS}/", "scripts": [], "jsonld": None, "dataset_feed": None,
             "home": f"{root}{page_name(lang)}",
         }
@@ -186,13 +201,16 @@ class Site:
         })
         return self.env.get_template("index.html").render(ctx)
 
+    def organization(self, lang: str) -> dict:
+        return {"@type": "Organization", "name": self.publisher.name(lang), "url": self.publisher.url}
+
     def catalog_jsonld(self, lang: str) -> dict:
         return {
-            "@context": "https://schema.org", "@type": "DataCatalog", "@id": f"{self.base}#catalog",
+            "@context": "https://schema.org", "@type": "DataCatalog", "@id": jsonld_id(self.base, "", lang, "catalog"),
             "name": i18n.t("site_name", lang), "description": i18n.t("about", lang), "url": page_url(self.base, "", lang),
-            "inLanguage": lang, "license": published.LICENSE_URL,
-            "publisher": {"@type": "Organization", "name": published.PUBLISHER, "url": published.PUBLISHER_URL},
-            "dataset": [{"@type": "Dataset", "@id": f"{self.base}{d.name}/#dataset", "name": d.title(lang),
+            "inLanguage": lang, "license": published.LICENSE_URL, **translations(self.base, "", lang, "catalog"),
+            "publisher": self.organization(lang),
+            "dataset": [{"@type": "Dataset", "@id": jsonld_id(self.base, d.name, lang, "dataset"), "name": d.title(lang),
                          "url": page_url(self.base, d.name, lang)} for d in self.datasets],
         }
 
@@ -212,17 +230,18 @@ class Site:
                 seen.add(f["name"])
                 variables.append({"@type": "PropertyValue", "name": f["name"],
                                   "description": " ".join(f"{f.get('title', '')}. {f.get('description', '')}".split())})
-        org = {"@type": "Organization", "name": published.PUBLISHER, "url": published.PUBLISHER_URL}
+        org = self.organization(lang)
         title = ds.title(lang) + (f" ({ILLUSTRATIVE_MARK[lang]})" if ds.illustrative else "")
         return {
             "@context": "https://schema.org",
             "@type": "Dataset",
-            "@id": f"{self.base}{ds.name}/#dataset",
+            "@id": jsonld_id(self.base, ds.name, lang, "dataset"),
+            **translations(self.base, ds.name, lang, "dataset"),
             "name": title,
             "description": description,
             "url": page_url(self.base, ds.name, lang),
             "identifier": f"{self.base}{ds.name}/",
-            "inLanguage": "ca",
+            "inLanguage": lang,
             "version": ds.version,
             "datePublished": ds.issued,
             "dateModified": ds.modified,
@@ -236,7 +255,8 @@ class Site:
                                 "sameAs": "http://datos.gob.es/recurso/sector-publico/territorio/Autonomia/Cataluna"},
             "temporalCoverage": f"{start}/{end}" if start != end else end,
             "variableMeasured": variables,
-            "includedInDataCatalog": {"@type": "DataCatalog", "@id": f"{self.base}#catalog", "name": i18n.t("site_name", lang),
+            "includedInDataCatalog": {"@type": "DataCatalog", "@id": jsonld_id(self.base, "", lang, "catalog"),
+                                      "name": i18n.t("site_name", lang),
                                       "url": page_url(self.base, "", lang)},
             "distribution": [{"@type": "DataDownload", "name": f.path, "contentUrl": f"{self.base}{ds.name}/latest/{f.path}",
                               "encodingFormat": f.mediatype, "contentSize": f"{f.bytes} B"} for f in ds.files],
@@ -355,7 +375,7 @@ class Site:
 
     def write_assets(self) -> None:
         static = resources.files("localret.site") / "static"
-        for name in ("site.css", "site.js"):
+        for name in ("site.css", "site.js", "favicon.svg"):
             self.write(f"{ASSETS}/{name}", (static / name).read_bytes())
         chart_dir = self.out / ASSETS / "charts"
         keep = set()

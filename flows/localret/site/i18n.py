@@ -138,6 +138,8 @@ S = {
                      "en": "Atom feed of this dataset's new releases"},
     "charts": {"ca": "Gràfics", "es": "Gráficos", "en": "Charts"},
     "chart_data": {"ca": "Dades del gràfic", "es": "Datos del gráfico", "en": "Chart data"},
+    # A scrollable table's own region: named apart from its section, since two landmarks with one name are one too many.
+    "table_of": {"ca": "Taula: {title}", "es": "Tabla: {title}", "en": "Table: {title}"},
     "licence": {"ca": "Llicència", "es": "Licencia", "en": "Licence"},
     "licence_text": {
         "ca": "Podeu copiar, redistribuir, transformar i fer ús comercial d'aquestes dades, sempre que citeu la font.",

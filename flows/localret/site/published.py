@@ -19,7 +19,9 @@ from pathlib import Path
 
 import duckdb
 
+from localret import publisher as publisher_config
 from localret.fsutil import sha256_file
+from localret.publisher import Publisher
 
 LANGS = ("ca", "es", "en")
 PUBLISHER = "Consorci Localret"
@@ -183,6 +185,12 @@ class Dataset:
         return bool(self.package.get("localret:illustrative"))
 
     @property
+    def publisher(self) -> Publisher:
+        """The publisher its newest release records (datasets/publisher.yaml when it was built)."""
+        recorded = self.package.get("localret:publisher")
+        return Publisher.from_dict(recorded) if recorded else publisher_config.load()
+
+    @property
     def version(self) -> str:
         return self.package.get("version") or self.latest.version
 
@@ -334,6 +342,14 @@ def load(out: Path) -> list[Dataset]:
         ds.metas = metas
     rank = {name: i for i, name in enumerate(PREFERRED_ORDER)}
     return sorted(found, key=lambda d: (rank.get(d.name, len(rank)), d.name))
+
+
+def site_publisher(datasets: list[Dataset]) -> Publisher:
+    """The publisher of the whole site and catalogue: the one the newest release records (all
+    releases of a run record the same), else the project's configuration."""
+    if datasets:
+        return max(datasets, key=lambda d: (d.released, d.name)).publisher
+    return publisher_config.load()
 
 
 def parse_date(value: str) -> dt.date:
