@@ -157,7 +157,12 @@ class Compare:
         data = json.loads(m.stdout.strip().splitlines()[-1])
         assert Path(data["root"]).resolve() == side.tree.resolve(), f"{side.label} imported localret from {data['root']}"
         if data["errors"]:
-            raise RuntimeError(f"validation ({side.label}) found {data['errors']} errors in the synthetic sources")
+            # Both sides validate the new tree's synthetic sources: an older tree that refuses
+            # them predates a change of the input contract (new source columns), and the two
+            # cannot be timed on the same bytes.
+            raise SystemExit(f"compare: the {side.label} tree finds {data['errors']} errors in the new tree's synthetic sources: "
+                             "the input contract changed between the two trees, so they cannot validate the same bytes. "
+                             "Compare from a checkout of the last commit before that change.")
         print(f"    {side.label:4}: {data['seconds']:.2f} s (ingest {data['ingest']:.2f} + validate {data['validate']:.2f}); "
               f"process {m.wall:.1f} s, peak RSS {m.rss_mib:.0f} MiB", flush=True)
         return data["seconds"]
