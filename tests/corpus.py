@@ -209,7 +209,7 @@ def thousands_in_comma_file(src):
     import csv
 
     table = list(csv.reader(io.StringIO("\n".join(rows))))
-    table[2][9] = "1,234,567.00"
+    table[2][table[0].index("pressupost_sense_iva")] = "1,234,567.00"
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(table)
     (src / "contractes.csv").write_text(out.getvalue(), encoding="utf-8")
