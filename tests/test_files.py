@@ -281,6 +281,21 @@ def served(published):
         thread.join(timeout=10)
 
 
+def test_the_data_dictionaries_show_money_as_decimal(published):
+    """The README's dictionary (three languages) and the landing page's show the exact type."""
+    for spec, res in resources():
+        money = [f.name for f in res.schema.fields if f.decimal]
+        if not money:
+            continue
+        readme = (published / spec.name / "latest" / "README.md").read_text(encoding="utf-8")
+        page = (published / spec.name / "index.html").read_text(encoding="utf-8")
+        for name in money:
+            rows = [line for line in readme.splitlines() if line.startswith(f"| `{name}` |")]
+            assert len(rows) == 3 and all("number (DECIMAL(18,2))" in r for r in rows), (spec.name, name, rows)
+            cell = re.search(rf"<code>{name}</code>.*?</tr>", page, re.S)
+            assert cell and "number (DECIMAL(18,2))" in cell.group(0), (spec.name, name)
+
+
 @pytest.fixture(scope="module")
 def readmes(published) -> dict[str, str]:
     return {spec.name: (published / spec.name / "1.0.0" / "README.md").read_text(encoding="utf-8") for spec in specs()}

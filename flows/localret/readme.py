@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from localret import opening
+from localret.schema import type_label
 from localret.build import BuiltDataset
 from localret.extras import release_writer
 from localret.mdtext import text as md
@@ -117,11 +118,11 @@ def render(dataset: BuiltDataset, *, version: str, changes: dict, illustrative: 
                 lines += [f"{t['pk']}: " + ", ".join(f"`{k}`" for k in pk), ""]
             if lang == "ca":
                 lines += [f"| {t['field']} | {t['title']} | {t['type']} | {t['description']} |", "|---|---|---|---|"]
-                lines += [f"| `{f['name']}` | {_cell(f.get('title'))} | {_cell(f.get('type', 'string'))} | {_cell(f.get('description'))} |"
+                lines += [f"| `{f['name']}` | {_cell(f.get('title'))} | {_cell(type_label(f))} | {_cell(f.get('description'))} |"
                           for f in d["fields"]]
             else:
                 lines += [f"| {t['field']} | {t['type']} | {t['title']} |", "|---|---|---|"]
-                lines += [f"| `{f['name']}` | {_cell(f.get('type', 'string'))} | {_cell(f.get('title'))} |" for f in d["fields"]]
+                lines += [f"| `{f['name']}` | {_cell(type_label(f))} | {_cell(f.get('title'))} |" for f in d["fields"]]
             lines.append("")
         lines += [f"### {t['licence']}", "", t["licence_text"].format(lic=LICENSE_ID, url=LICENSE_URL), "",
                   t["cite"], "", "> " + citation(md(title), version, date, url, lang), "",

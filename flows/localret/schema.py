@@ -51,6 +51,15 @@ class Field:
         return SQL_TYPES.get(self.type, "VARCHAR")
 
 
+def type_label(descriptor: dict) -> str:
+    """A field's type as the data dictionaries show it: the Table Schema type, and the exact
+    decimal type where money is declared as one ("number (DECIMAL(18,2))")."""
+    field = Field(descriptor["name"], descriptor.get("type", "string"), descriptor)
+    if field.type == "number" and field.decimal:
+        return "number (DECIMAL({},{}))".format(*field.decimal)
+    return field.type
+
+
 @dataclass(frozen=True)
 class Schema:
     name: str

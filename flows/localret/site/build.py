@@ -23,6 +23,7 @@ import jinja2
 from markupsafe import Markup
 
 from localret import opening
+from localret.schema import type_label
 from localret.extras import site_writer
 from localret.fsutil import write_if_changed
 from localret.site import charts, i18n, published
@@ -276,7 +277,7 @@ class Site:
             schema = res.get("schema", {})
             pk = schema.get("primaryKey", [])
             pk = [pk] if isinstance(pk, str) else pk
-            fields = [{"name": f["name"], "title": f.get("title", ""), "type": f.get("type", "string"),
+            fields = [{"name": f["name"], "title": f.get("title", ""), "type": type_label(f),
                        "description": f.get("description", ""), "example": published.example_text(f),
                        "constraints": published.constraints_text(f, lang, f["name"] in pk)} for f in schema.get("fields", [])]
             dictionary.append({"name": res["name"], "title": res.get("title", res["name"]), "description": res.get("description", ""),
