@@ -168,7 +168,7 @@ def test_download_links_answer_200(page, server):
     _, out = server
     hrefs = set()
     for rel in ["index.html"] + [f"{n}/index.html" for n in datasets(out)]:
-        pg.goto(base + rel)
+        pg.goto(base + rel, wait_until="networkidle")  # the favicon too: leaving earlier aborts its request
         links = pg.eval_on_selector_all("a[download], a.button, main a[href$='.json'], footer a", "els => els.map(e => e.href)")
         hrefs.update(h for h in links if h.startswith(base))
     assert len(hrefs) > 50
