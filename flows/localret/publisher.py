@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from localret import paths
+from localret import paths, personal
 from localret.errors import LocalretError
 from localret.personal import ALLOWED_EMAIL_DOMAINS
 
@@ -106,11 +106,9 @@ def load(project: Path = paths.ROOT) -> Publisher:
     email = contact.get("email")
     email = str(email).strip() if email else None
     if email:
-        match = _EMAIL.fullmatch(email)
-        domain = match.group(1).lower() if match else ""
-        if not match:
+        if not _EMAIL.fullmatch(email):
             raise _fail(path, "contact.email", "no és una adreça electrònica", "is not an e-mail address")
-        if not any(domain == d or domain.endswith("." + d) for d in ALLOWED_EMAIL_DOMAINS):
+        if personal.detect(email):  # what the privacy guard would stop: any domain but the organisation's own
             allowed = ", ".join(ALLOWED_EMAIL_DOMAINS)
             raise _fail(path, "contact.email", f"ha de ser una bústia genèrica de l'organització ({allowed})",
                         f"must be a generic mailbox of the organisation ({allowed}), never a person's address")
