@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -30,6 +31,17 @@ from localret.site import charts, i18n, published
 from localret.site.published import ILLUSTRATIVE_MARK, LANGS, Dataset
 
 ASSETS = "assets"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A section's page, in the three languages: <folder>/<stem>.html, <stem>.es.html, <stem>.en.html.
+    label is the i18n key of its link in the header."""
+
+    folder: str
+    stem: str
+    label: str
+
 PREVIEW_ROWS = 10
 # Bodies the member search lists in the page (the first in alphabetical order): more than
 # Catalonia's local bodies, and a bound on the page's size whatever the data.
@@ -48,14 +60,35 @@ PAGE_CHARTS = {
 MEMBER_TYPES = ("AJUNTAMENT", "DIPUTACIO", "CONSELL_COMARCAL", "AREA_METROPOLITANA", "ENTITAT_MUNICIPALISTA")
 
 
-def page_name(lang: str) -> str:
-    return "index.html" if lang == "ca" else f"index.{lang}.html"
+def page_name(lang: str, stem: str = "index") -> str:
+    return f"{stem}.html" if lang == "ca" else f"{stem}.{lang}.html"
 
 
-def page_url(base: str, folder: str, lang: str) -> str:
-    """Absolute URL of a page: the folder itself for Catalan (what a server serves for it)."""
+def page_url(base: str, folder: str, lang: str, stem: str = "index") -> str:
+    """Absolute URL of a page: the folder itself for a Catalan index (what a server serves for it)."""
     prefix = f"{base}{folder}/" if folder else base
-    return prefix if lang == "ca" else prefix + page_name(lang)
+    return prefix if lang == "ca" and stem == "index" else prefix + page_name(lang, stem)
+
+
+# Parts of the site beyond the home and dataset pages (map, explorer, SQL), built on the same
+# hook as any new part would be: a function fn(site) that writes its pages with site.write,
+# registered with @section(Page(...), ...) naming the pages that the sitemap and every page's
+# header list. load_sections() imports the project's own.
+SECTIONS: list = []
+
+
+def section(*pages: Page):
+    def register(fn):
+        fn.pages = pages
+        if fn not in SECTIONS:
+            SECTIONS.append(fn)
+        return fn
+    return register
+
+
+def load_sections() -> None:
+    """Import the project's own sections (each registers itself)."""
+    # from localret.site import mapa, explora, sql  # noqa: F401  (one line per section)
 
 
 def jsonld_id(base: str, folder: str, lang: str, node: str) -> str:
@@ -106,22 +139,28 @@ class Site:
         self.publisher = published.site_publisher(self.datasets)
         self.written: list[Path] = []
         self._search: tuple[list[dict], int, bool] | None = None
+        # What the sections add to the sitemap and the header; known before any page is
+        # rendered, so that every page's header lists every section.
+        load_sections()
+        self.nav: list[Page] = [p for fn in SECTIONS for p in fn.pages]
 
     # ---------- shared context ----------
 
-    def common(self, lang: str, folder: str, root: str, title: str, description: str) -> dict:
-        langs = [{"code": code, "name": i18n.LANG_NAMES[code], "href": page_name(code), "current": code == lang,
-                  "url": page_url(self.base, folder, code)} for code in LANGS]
+    def common(self, lang: str, folder: str, root: str, title: str, description: str, stem: str = "index") -> dict:
+        langs = [{"code": code, "name": i18n.LANG_NAMES[code], "href": page_name(code, stem), "current": code == lang,
+                  "url": page_url(self.base, folder, code, stem)} for code in LANGS]
         illustrative = any(d.illustrative for d in self.datasets)
         return {
             "lang": lang, "root": root, "langs": langs, "page_title": title, "meta_description": description,
-            "canonical": page_url(self.base, folder, lang), "x_default": page_url(self.base, folder, "ca"),
+            "canonical": page_url(self.base, folder, lang, stem), "x_default": page_url(self.base, folder, "ca", stem),
             "t": lambda key, **kw: i18n.t(key, lang, **kw), "S": i18n.S,
             "site_feed": f"{root}{FEED}", "illustrative": illustrative, "illustrative_mark": ILLUSTRATIVE_MARK[lang],
             "licence_url": published.LICENSE_URL, "licence_title": published.LICENSE_TITLE,
             "contact_url": self.publisher.contact_url or self.publisher.url, "publisher_url": self.publisher.url,
             "assets": f"{root}{ASSETS}/", "scripts": [], "jsonld": None, "dataset_feed": None,
             "home": f"{root}{page_name(lang)}",
+            "site_nav": [{"label": i18n.t(p.label, lang), "href": f"{root}{p.folder}/{page_name(lang, p.stem)}",
+                          "current": (p.folder, p.stem) == (folder, stem)} for p in self.nav],
         }
 
     def chart_context(self, ids: list[str], lang: str, root: str) -> list[dict]:
@@ -391,17 +430,19 @@ class Site:
     def sitemap(self) -> str:
         lines = ['<?xml version="1.0" encoding="UTF-8"?>',
                  '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
-        pages = [("", max((d.released for d in self.datasets), default=None))]
-        pages += [(d.name, d.released) for d in self.datasets]
-        for folder, lastmod in pages:
+        newest = max((d.released for d in self.datasets), default=None)
+        pages = [("", "index", newest)]
+        pages += [(d.name, "index", d.released) for d in self.datasets]
+        pages += [(p.folder, p.stem, newest) for p in self.nav]
+        for folder, stem, lastmod in pages:
             for lang in LANGS:
                 lines.append("  <url>")
-                lines.append(f"    <loc>{xml_escape(page_url(self.base, folder, lang))}</loc>")
+                lines.append(f"    <loc>{xml_escape(page_url(self.base, folder, lang, stem))}</loc>")
                 if lastmod:
                     lines.append(f"    <lastmod>{lastmod}</lastmod>")
                 for alt in LANGS:
-                    lines.append(f'    <xhtml:link rel="alternate" hreflang="{alt}" href="{xml_escape(page_url(self.base, folder, alt))}"/>')
-                lines.append(f'    <xhtml:link rel="alternate" hreflang="x-default" href="{xml_escape(page_url(self.base, folder, "ca"))}"/>')
+                    lines.append(f'    <xhtml:link rel="alternate" hreflang="{alt}" href="{xml_escape(page_url(self.base, folder, alt, stem))}"/>')
+                lines.append(f'    <xhtml:link rel="alternate" hreflang="x-default" href="{xml_escape(page_url(self.base, folder, "ca", stem))}"/>')
                 lines.append("  </url>")
         lines.append("</urlset>")
         return "\n".join(lines) + "\n"
@@ -415,6 +456,8 @@ class Site:
             self.write(page_name(lang), self.index(lang))
             for ds in self.datasets:
                 self.write(f"{ds.name}/{page_name(lang)}", self.dataset_page(ds, lang))
+        for fn in SECTIONS:
+            fn(self)
         self.write("sitemap.xml", self.sitemap())
         self.write("robots.txt", self.robots())
         return self.written

@@ -72,6 +72,7 @@ S = {
                   "en": "Consorci Localret open data"},
     "skip": {"ca": "Salta al contingut", "es": "Saltar al contenido", "en": "Skip to content"},
     "lang_nav": {"ca": "Idioma", "es": "Idioma", "en": "Language"},
+    "site_nav": {"ca": "Seccions del lloc", "es": "Secciones del sitio", "en": "Site sections"},
     "breadcrumb": {"ca": "Camí de navegació", "es": "Ruta de navegación", "en": "Breadcrumb"},
     "home": {"ca": "Inici", "es": "Inicio", "en": "Home"},
     "datasets": {"ca": "Conjunts de dades", "es": "Conjuntos de datos", "en": "Datasets"},
@@ -278,6 +279,16 @@ AXES = {
     "municipalities": {"ca": "Municipis", "es": "Municipios", "en": "Municipalities"},
     "total": {"ca": "Total", "es": "Total", "en": "Total"},
 }
+
+
+def register(strings: dict) -> None:
+    """A section's own words ({key: {"ca", "es", "en"}}), kept in its module; a key is never redefined."""
+    for key, text in strings.items():
+        if key in S and S[key] != text:
+            raise ValueError(f"i18n key {key!r} defined twice")
+        if set(text) != set(LANGS):
+            raise ValueError(f"i18n key {key!r} needs {LANGS}")
+        S[key] = text
 
 
 def t(key: str, lang: str, **kw) -> str:
