@@ -8,12 +8,16 @@ a text alternative: a short alt text and the table of the numbers it draws."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import matplotlib
 from matplotlib.figure import Figure
+
+from localret import memo
 
 from localret.site import i18n
 from localret.site.published import Dataset
@@ -349,10 +353,26 @@ TABLES = {
 }
 
 
+def _inputs_key(resums: Dataset) -> str:
+    """Everything a chart is drawn from: the published resums release, its declarations, the
+    words and this code, and the drawing library's version."""
+    here = Path(__file__).resolve().parent
+    files = sorted(p for p in resums.latest_dir.iterdir() if p.is_file()) if resums.latest_dir.is_dir() else []
+    tunables = repr((RC, PALETTE, MAIN, MUTED, WIDTH_IN, MAX_BARS, PT_TO_PX))  # module values, as tests may set them
+    return memo.key(matplotlib.__version__, tunables, *(p.read_bytes() for p in (here / "charts.py", here / "i18n.py")),
+                    json.dumps(resums.meta, sort_keys=True, default=str), resums.reference_date or "",
+                    *(part for p in files for part in (p.name, p.read_bytes())))
+
+
 def build_all(resums: Dataset | None) -> dict[tuple[str, str], Chart]:
-    """{(chart id, lang): chart} for every chart whose table is published."""
+    """{(chart id, lang): chart} for every chart whose table is published (drawn once per input:
+    memo.py)."""
     if resums is None:
         return {}
+    digest = _inputs_key(resums)
+    cached = memo.load("charts", digest)
+    if cached is not None:
+        return cached
     out = {}
     with matplotlib.rc_context(RC):  # figures take their style when they are created
         for chart_id, builder in BUILDERS.items():
@@ -360,4 +380,5 @@ def build_all(resums: Dataset | None) -> dict[tuple[str, str], Chart]:
                 chart = builder(resums, lang)
                 if chart is not None:
                     out[(chart_id, lang)] = chart
+    memo.store("charts", digest, out)
     return out

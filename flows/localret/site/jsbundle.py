@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from localret.errors import LocalretError
-from localret.fsutil import atomic_write_bytes
+from localret.memo import write_quietly
 
 ESBUILD_FLAGS = ("--bundle", "--format=esm", "--minify", "--target=es2020", "--legal-comments=eof", "--charset=utf8")
 
@@ -82,5 +82,5 @@ def bundle(entry: str) -> bytes:
     if done.returncode != 0:
         raise RuntimeError(f"esbuild {entry}: {done.stderr.decode('utf-8', 'replace')}")
     cache.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(cache, done.stdout)
+    write_quietly(cache, done.stdout)
     return done.stdout
