@@ -41,6 +41,7 @@ class Page:
     folder: str
     stem: str
     label: str
+    place: str = "header"  # or "footer": where every page links to it
 
 PREVIEW_ROWS = 10
 # Bodies the member search lists in the page (the first in alphabetical order): more than
@@ -88,7 +89,7 @@ def section(*pages: Page):
 
 def load_sections() -> None:
     """Import the project's own sections (each registers itself)."""
-    # from localret.site import mapa, explora, sql  # noqa: F401  (one line per section)
+    from localret.site import credits  # noqa: F401  (last: it names what the others ship)
 
 
 def jsonld_id(base: str, folder: str, lang: str, node: str) -> str:
@@ -159,9 +160,14 @@ class Site:
             "contact_url": self.publisher.contact_url or self.publisher.url, "publisher_url": self.publisher.url,
             "assets": f"{root}{ASSETS}/", "scripts": [], "jsonld": None, "dataset_feed": None,
             "home": f"{root}{page_name(lang)}",
-            "site_nav": [{"label": i18n.t(p.label, lang), "href": f"{root}{p.folder}/{page_name(lang, p.stem)}",
-                          "current": (p.folder, p.stem) == (folder, stem)} for p in self.nav],
+            "site_nav": [self._link(p, lang, root, folder, stem) for p in self.nav if p.place == "header"],
+            "footer_nav": [self._link(p, lang, root, folder, stem) for p in self.nav if p.place == "footer"],
         }
+
+    @staticmethod
+    def _link(p: Page, lang: str, root: str, folder: str, stem: str) -> dict:
+        return {"label": i18n.t(p.label, lang), "href": f"{root}{p.folder}/{page_name(lang, p.stem)}",
+                "current": (p.folder, p.stem) == (folder, stem)}
 
     def chart_context(self, ids: list[str], lang: str, root: str) -> list[dict]:
         out = []

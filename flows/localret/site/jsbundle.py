@@ -11,6 +11,7 @@ each bundle once.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import platform
 import subprocess
@@ -74,13 +75,44 @@ def bundle(entry: str) -> bytes:
     source = _sources() / entry
     if not source.is_file():
         raise FileNotFoundError(source)
-    cache = node_modules() / ".cache" / "localret-js" / f"{Path(entry).stem}-{_key(entry)}.js"
-    if cache.is_file():
+    cache = _cached(entry)
+    if cache.is_file() and cache.with_suffix(".meta.json").is_file():
         return cache.read_bytes()
-    done = subprocess.run([str(_esbuild()), str(source), *ESBUILD_FLAGS], capture_output=True,
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp_js, tmp_meta = (cache.with_name(f".{cache.name}.{os.getpid()}{ext}") for ext in (".js", ".meta"))
+    done = subprocess.run([str(_esbuild()), str(source), *ESBUILD_FLAGS, f"--outfile={tmp_js}", f"--metafile={tmp_meta}",
+                           "--log-level=error"], capture_output=True,
                           cwd=node_modules().parent, env={**os.environ, "NODE_PATH": str(node_modules())})
     if done.returncode != 0:
         raise RuntimeError(f"esbuild {entry}: {done.stderr.decode('utf-8', 'replace')}")
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    write_quietly(cache, done.stdout)
-    return done.stdout
+    os.replace(tmp_meta, cache.with_suffix(".meta.json"))
+    os.replace(tmp_js, cache)
+    return cache.read_bytes()
+
+
+def _cached(entry: str) -> Path:
+    return node_modules() / ".cache" / "localret-js" / f"{Path(entry).stem}-{_key(entry)}.js"
+
+
+def entries() -> list[str]:
+    """The site's entry modules: every .js directly in site/js (shared code lives in subfolders)."""
+    return sorted(p.name for p in _sources().glob("*.js"))
+
+
+def bundled_packages(entry: str) -> list[dict]:
+    """The npm packages whose code the bundle of an entry holds (esbuild's own list of inputs),
+    with version and licence as installed: what the credits page names."""
+    bundle(entry)
+    inputs = json.loads(_cached(entry).with_suffix(".meta.json").read_text(encoding="utf-8"))["inputs"]
+    names = set()
+    for path in inputs:
+        parts = Path(path).parts
+        if "node_modules" in parts:
+            rest = parts[len(parts) - parts[::-1].index("node_modules"):]
+            names.add("/".join(rest[:2]) if rest[0].startswith("@") else rest[0])
+    found = []
+    for name in sorted(names):
+        info = json.loads((node_modules() / name / "package.json").read_text(encoding="utf-8"))
+        found.append({"name": name, "version": info.get("version", ""), "license": info.get("license", ""),
+                      "homepage": info.get("homepage") or f"https://www.npmjs.com/package/{name}"})
+    return found
