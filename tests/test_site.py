@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 import html5lib
 import pytest
 
-from localret.site.build import Site, page_name, write_site
+from localret.site.build import SECTIONS, Site, load_sections, page_name, write_site
 from site_helpers import BASE_URL, copy_out, datasets, html_pages, package, release_files, published_sample, tree_bytes
 
 LANGS = {"index.html": "ca", "index.es.html": "es", "index.en.html": "en"}
@@ -37,11 +37,17 @@ def jsonld_blocks(doc) -> list[dict]:
     return [json.loads(s.text) for s in doc.iter("script") if s.get("type") == "application/ld+json"]
 
 
+def section_pages() -> list[str]:
+    """The pages of the site's sections (map, explorer, SQL...), in the three languages."""
+    load_sections()
+    return [f"{p.folder}/{page_name(lang, p.stem)}" for fn in SECTIONS for p in fn.pages for lang in LANGS.values()]
+
+
 def expected_pages(out: Path) -> list[str]:
     pages = list(LANGS)
     for name in datasets(out):
         pages += [f"{name}/{p}" for p in LANGS]
-    return sorted(pages)
+    return sorted(pages + section_pages())
 
 
 def test_every_page_exists_and_parses_strictly(out):
@@ -94,7 +100,7 @@ def test_feeds_linked_from_every_page(out):
                  if link.get("rel") == "alternate" and link.get("type") == "application/atom+xml"]
         depth = len(page.relative_to(out).parts) - 1
         assert "../" * depth + "feed.atom" in feeds, page
-        if depth:
+        if depth and page.parent.name in datasets(out):
             assert "feed.atom" in feeds  # the dataset's own feed
 
 
@@ -353,7 +359,7 @@ def test_nu_html_checker_finds_no_error(out, tmp_path):
     assert [m for m in errors if not m["url"].endswith("/probe.html")] == [], errors[:5]
     assert len(errors) == 1 and errors[0]["message"].startswith("Bad value \u201cdata:image/svg+xml,"), errors
     assert "\u201chref\u201d on element \u201clink\u201d" in errors[0]["message"]
-    assert len(pages) == len(expected_pages(out)) == 18
+    assert len(pages) == len(expected_pages(out)) == 18 + len(section_pages())
 
 
 def test_page_name():

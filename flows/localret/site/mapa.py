@@ -140,9 +140,10 @@ def is_member(spans: list[list], day: str) -> bool:
 
 
 def share_class(members: int, total: int) -> int:
-    """0..len(SHARE_CLASSES)-1: the colour class of a comarca's percentage of members."""
+    """The colour class of a comarca's percentage of members: i when it is below SHARE_CLASSES[i],
+    len(SHARE_CLASSES) when every municipality is a member."""
     pct = 100.0 * members / total if total else 0.0
-    return next(i for i, bound in enumerate(SHARE_CLASSES) if pct < bound or bound == 100)
+    return next((i for i, bound in enumerate(SHARE_CLASSES) if pct < bound), len(SHARE_CLASSES))
 
 
 def render(site: Site, data: dict, lang: str) -> str:
@@ -152,12 +153,12 @@ def render(site: Site, data: dict, lang: str) -> str:
     yes, no = i18n.t("map_member", lang), i18n.t("map_not_member", lang)
     comarca_names = {c: v["nom"] for c, v in shape["comarques"].items()}
     municipalities = []
-    for code, m in shape["municipis"].items():
+    for code, m in sorted(shape["municipis"].items()):
         member = is_member(spans.get(code, []), day)
         municipalities.append({"code": code, "name": m["nom"], "comarca": m["comarca"], "comarca_name": comarca_names[m["comarca"]],
                                "d": m["d"], "member": member, "label": f"{m['nom']} ({comarca_names[m['comarca']]}): {yes if member else no}"})
     comarques = []
-    for code, c in shape["comarques"].items():
+    for code, c in sorted(shape["comarques"].items()):
         inside = [m for m in municipalities if m["comarca"] == code]
         n = sum(m["member"] for m in inside)
         pct = 100.0 * n / len(inside)
@@ -167,7 +168,7 @@ def render(site: Site, data: dict, lang: str) -> str:
                           "pct_text": i18n.percent(pct, lang), "cls": share_class(n, len(inside)), "label": f"{c['nom']}: {share}"})
     members = sum(m["member"] for m in municipalities)
     bounds = (0,) + SHARE_CLASSES
-    legend = [f"{i18n.percent(lo, lang, 0)} – <{i18n.percent(hi, lang, 0)}" for lo, hi in zip(bounds, bounds[1:-1])]
+    legend = [f"{i18n.percent(lo, lang, 0)} – <{i18n.percent(hi, lang, 0)}" for lo, hi in zip(bounds[:-1], bounds[1:])]
     legend.append(i18n.percent(100, lang, 0))
     membres_ds = site.by_name.get("membres")
     first = min((s[0] for v in spans.values() for s in v), default=day)

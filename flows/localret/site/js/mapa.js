@@ -60,7 +60,8 @@ function isMember(spans, day) {
 
 function shareClass(members, total) {
   const pct = total ? (100 * members) / total : 0;
-  return data.classes.findIndex((bound) => pct < bound || bound === 100);
+  const found = data.classes.findIndex((bound) => pct < bound);
+  return found === -1 ? data.classes.length : found;
 }
 
 function setLabel(el, text) {
