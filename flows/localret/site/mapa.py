@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 from importlib import resources
 
+import duckdb
 from markupsafe import Markup
 
 from localret.site import geo, i18n, jsbundle
-from localret.site.build import Page, Site, page_name, published_sort_key, section
+from localret.site.build import Page, Site, _read_csv, page_name, published_sort_key, section
 from localret.site.published import LANGS
 
 FOLDER = "mapa"
@@ -118,21 +119,28 @@ def mapa(site: Site) -> None:
 def membership(site: Site) -> dict:
     """Each municipality's membership intervals [data_alta, data_baixa or None] from the published
     membres episodes of AJUNTAMENT bodies, matched to their INE code through the ens table; and
-    the reference date."""
+    the reference date. DuckDB reads the CSVs, so that Python holds only the councils' episodes
+    whatever the size of the tables."""
     membres, ens = site.by_name.get("membres"), site.by_name.get("ens")
-    shape = geo.load()
+    membres_csv = membres.table_path("membres") if membres is not None else None
+    ens_csv = ens.table_path("ens") if ens is not None else None
+    if membres_csv is None or ens_csv is None:
+        return {"date": None, "intervals": {}}
+    known = geo.load()["municipis"]
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            f"SELECT e.codi_ine, m.data_alta, NULLIF(m.data_baixa, '') FROM {_read_csv(membres_csv)} m "
+            f"JOIN {_read_csv(ens_csv)} e USING (ens_id) "
+            "WHERE m.tipus_ens = 'AJUNTAMENT' AND e.tipus_ens = 'AJUNTAMENT' AND NULLIF(e.codi_ine, '') IS NOT NULL "
+            "AND NULLIF(m.data_alta, '') IS NOT NULL ORDER BY 1, 2, 3 NULLS LAST").fetchall()
+    finally:
+        con.close()
     intervals: dict[str, list[list]] = {}
-    if membres is None or ens is None:
-        return {"date": None, "intervals": intervals}
-    ine = {r["ens_id"]: r["codi_ine"] for r in ens.read_rows("ens")
-           if r.get("tipus_ens") == "AJUNTAMENT" and r.get("codi_ine") in shape["municipis"]}
-    for r in membres.read_rows("membres"):
-        code = ine.get(r["ens_id"])
-        if r.get("tipus_ens") == "AJUNTAMENT" and code and r.get("data_alta"):
-            intervals.setdefault(code, []).append([r["data_alta"], r.get("data_baixa")])
-    for spans in intervals.values():
-        spans.sort(key=lambda s: (s[0], s[1] or "9999"))
-    return {"date": membres.reference_date, "intervals": dict(sorted(intervals.items()))}
+    for code, alta, baixa in rows:
+        if code in known:
+            intervals.setdefault(code, []).append([alta, baixa])
+    return {"date": membres.reference_date, "intervals": intervals}
 
 
 def is_member(spans: list[list], day: str) -> bool:
