@@ -233,6 +233,9 @@ def test_hover_and_focus_name_the_municipality(page):
     pg.goto(base + PAGES["ca"], wait_until="networkidle")
     pg.hover("path[data-codi-ine='08113']")
     assert pg.inner_text("#mapa-info").startswith("Manresa (Bages): ")
+    # outlined on top of its neighbours
+    assert (pg.get_attribute("svg.map-municipis path.highlight", "d")
+            == pg.get_attribute("path[data-codi-ine='08113']", "d"))
     assert pg.eval_on_selector("path[data-codi-ine='08113'] title", "t => t.textContent").startswith("Manresa (Bages)")
     pg.hover("path[data-comarca-codi='07']")
     assert pg.inner_text("#mapa-info").startswith("Bages: ")

@@ -125,9 +125,32 @@ function choose(value, push) {
   }
 }
 
+// The shape under the pointer or the focus is outlined on top of its neighbours (a path's own
+// stroke is half hidden by the paths drawn after it).
+const SVG_NS = "http://www.w3.org/2000/svg";
+const highlights = new Map();
+
+function highlight(svg) {
+  if (!highlights.has(svg)) {
+    const path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("class", "highlight");
+    path.setAttribute("aria-hidden", "true");
+    svg.append(path);
+    highlights.set(svg, path);
+  }
+  return highlights.get(svg);
+}
+
 function name(event) {
   const el = event.target.closest("path[aria-label]");
-  if (el) info.textContent = el.getAttribute("aria-label");
+  if (!el) return;
+  info.textContent = el.getAttribute("aria-label");
+  highlight(el.ownerSVGElement).setAttribute("d", el.getAttribute("d"));
+}
+
+function unname(event) {
+  const svg = event.currentTarget;
+  if (highlights.has(svg)) highlights.get(svg).removeAttribute("d");
 }
 
 if (form && data.date) {
@@ -143,4 +166,6 @@ if (form && data.date) {
 for (const svg of document.querySelectorAll("svg.map")) {
   svg.addEventListener("mouseover", name);
   svg.addEventListener("focusin", name);
+  svg.addEventListener("mouseleave", unname);
+  svg.addEventListener("focusout", unname);
 }
