@@ -102,4 +102,15 @@ const doc = {
   comarques,
   municipis,
 };
-writeFileSync(outPath, JSON.stringify(doc, null, 0).replace(/\},"/g, '},\n"') + "\n");
+// Written by hand so that the keys keep their order (JavaScript would put the integer-like codes
+// such as "17001" before "08001") and each shape is a line of its own (readable diffs).
+const block = (entries) => "{\n" + entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(",\n") + "\n}";
+const text = "{\n" + [
+  `"source":${block(Object.entries(doc.source))}`,
+  `"viewBox":${JSON.stringify(doc.viewBox)}`,
+  `"outline":${JSON.stringify(doc.outline)}`,
+  `"comarques":${block(Object.keys(comarques).sort().map((k) => [k, comarques[k]]))}`,
+  `"municipis":${block(Object.keys(municipis).sort().map((k) => [k, municipis[k]]))}`,
+].join(",\n") + "\n}\n";
+JSON.parse(text);  // still JSON
+writeFileSync(outPath, text);
