@@ -8,6 +8,7 @@ languages load cleanly with no axe violation."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 import json
 import os
@@ -23,7 +24,7 @@ from localret import paths
 from localret.rangeserver import RangeServer
 from localret.site import geo
 from localret.site.build import Site
-from localret.site.mapa import SHARE_CLASSES, share_class
+from localret.site.mapa import SHARE_CLASSES, is_member, share_class
 from site_helpers import BASE_URL, published_sample
 
 PAGES = {"ca": "mapa/index.html", "es": "mapa/index.es.html", "en": "mapa/index.en.html"}
@@ -54,6 +55,24 @@ def members_on(out: Path, day: str) -> set[str]:
     on = ajuntaments[(ajuntaments.data_alta != "") & (ajuntaments.data_alta <= day)
                      & ((ajuntaments.data_baixa == "") | (ajuntaments.data_baixa > day))]
     return set(on.codi_ine[on.codi_ine != ""])
+
+
+def leaver(out: Path) -> tuple[str, str]:
+    """A municipality whose council left on a day (data_baixa) and was a member the day before."""
+    for day in sorted(pd.read_csv(out / "membres" / "latest" / "membres.csv", dtype=str, keep_default_na=False)
+                      .query("tipus_ens == 'AJUNTAMENT' and data_baixa != ''").data_baixa.unique()):
+        before = (dt.date.fromisoformat(day) - dt.timedelta(days=1)).isoformat()
+        gone = members_on(out, before) - members_on(out, day)
+        if gone:
+            return min(gone), day
+    raise AssertionError("the sample has no council that leaves")
+
+
+def test_membership_boundaries():
+    spans = [["2005-08-10", "2014-08-22"], ["2016-01-01", None]]
+    assert [is_member(spans, d) for d in ("2005-08-09", "2005-08-10", "2014-08-21", "2014-08-22", "2015-12-31",
+                                          "2016-01-01", "2099-01-01")] == [False, True, True, False, False, True, True]
+    assert share_class(0, 10) == 0 and share_class(5, 10) == 1 and share_class(9, 10) == 3 and share_class(10, 10) == 4
 
 
 # ---------- the geometry ----------
@@ -285,6 +304,15 @@ def test_a_date_in_the_url_recolours_the_map(page, out):
     pg.dispatch_event("#mapa-data", "change")
     assert pg.evaluate("location.search") == "?data=2005-01-01"
     assert shown_members(pg) == members_on(out, "2005-01-01")
+    # a council that leaves on a day is no longer a member that day, and was the day before
+    code, baixa = leaver(out)
+    before = (dt.date.fromisoformat(baixa) - dt.timedelta(days=1)).isoformat()
+    pg.goto(base + PAGES["ca"] + f"?data={baixa}", wait_until="networkidle")
+    assert pg.get_attribute(f"path[data-codi-ine='{code}']", "data-membre") == "0"
+    assert shown_members(pg) == members_on(out, baixa)
+    pg.fill("#mapa-data", before)
+    pg.dispatch_event("#mapa-data", "change")
+    assert pg.get_attribute(f"path[data-codi-ine='{code}']", "data-membre") == "1"
     # a date that is not one falls back to the reference date
     pg.goto(base + PAGES["ca"] + "?data=2014-02-30", wait_until="networkidle")
     assert shown_members(pg) == reference_members
