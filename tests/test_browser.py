@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from localret import paths
+from localret.site.build import SECTIONS, load_sections, page_name
 from site_helpers import datasets, published_sample
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -101,6 +102,8 @@ def all_pages(out: Path) -> list[str]:
     pages = ["index.html", "index.es.html", "index.en.html"]
     for name in datasets(out):
         pages += [f"{name}/index.html", f"{name}/index.es.html", f"{name}/index.en.html"]
+    load_sections()  # the map, explorer and SQL pages (each section's, in the three languages)
+    pages += [f"{p.folder}/{page_name(lang, p.stem)}" for fn in SECTIONS for p in fn.pages for lang in ("ca", "es", "en")]
     return pages
 
 

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 import html5lib
 import pytest
 
-from localret.site.build import Site, page_name, write_site
+from localret.site.build import SECTIONS, Site, load_sections, page_name, write_site
 from site_helpers import BASE_URL, copy_out, datasets, html_pages, package, release_files, published_sample, tree_bytes
 
 LANGS = {"index.html": "ca", "index.es.html": "es", "index.en.html": "en"}
@@ -37,16 +37,18 @@ def jsonld_blocks(doc) -> list[dict]:
     return [json.loads(s.text) for s in doc.iter("script") if s.get("type") == "application/ld+json"]
 
 
+def section_pages() -> list[str]:
+    """The pages of the site's sections (map, explorer, SQL...), in the three languages."""
+    load_sections()
+    return [f"{p.folder}/{page_name(lang, p.stem)}" for fn in SECTIONS for p in fn.pages for lang in LANGS.values()]
+
+
 def expected_pages(out: Path) -> list[str]:
     """The home page, each dataset's page and each registered section's pages, in three languages."""
-    from localret.site.build import SECTIONS, load_sections, page_name
-
-    load_sections()
     pages = list(LANGS)
     for name in datasets(out):
         pages += [f"{name}/{p}" for p in LANGS]
-    pages += [f"{p.folder}/{page_name(lang, p.stem)}" for fn in SECTIONS for p in fn.pages for lang in LANGS.values()]
-    return sorted(pages)
+    return sorted(pages + section_pages())
 
 
 def test_every_page_exists_and_parses_strictly(out):
@@ -358,7 +360,7 @@ def test_nu_html_checker_finds_no_error(out, tmp_path):
     assert [m for m in errors if not m["url"].endswith("/probe.html")] == [], errors[:5]
     assert len(errors) == 1 and errors[0]["message"].startswith("Bad value \u201cdata:image/svg+xml,"), errors
     assert "\u201chref\u201d on element \u201clink\u201d" in errors[0]["message"]
-    assert len(pages) == len(expected_pages(out)) >= 18
+    assert len(pages) == len(expected_pages(out)) == 18 + len(section_pages())
 
 
 def test_page_name():
