@@ -37,11 +37,19 @@ def jsonld_blocks(doc) -> list[dict]:
     return [json.loads(s.text) for s in doc.iter("script") if s.get("type") == "application/ld+json"]
 
 
+def section_pages() -> list[str]:
+    """The pages of the site's sections (explorer, map, SQL...), in the three languages."""
+    from localret.site.build import SECTIONS, load_sections
+
+    load_sections()
+    return [f"{p.folder}/{page_name(lang, p.stem)}" for fn in SECTIONS for p in fn.pages for lang in LANGS.values()]
+
+
 def expected_pages(out: Path) -> list[str]:
     pages = list(LANGS)
     for name in datasets(out):
         pages += [f"{name}/{p}" for p in LANGS]
-    return sorted(pages)
+    return sorted(pages + section_pages())
 
 
 def test_every_page_exists_and_parses_strictly(out):
@@ -94,7 +102,7 @@ def test_feeds_linked_from_every_page(out):
                  if link.get("rel") == "alternate" and link.get("type") == "application/atom+xml"]
         depth = len(page.relative_to(out).parts) - 1
         assert "../" * depth + "feed.atom" in feeds, page
-        if depth:
+        if depth and page.parent.name in datasets(out):
             assert "feed.atom" in feeds  # the dataset's own feed
 
 
@@ -353,7 +361,7 @@ def test_nu_html_checker_finds_no_error(out, tmp_path):
     assert [m for m in errors if not m["url"].endswith("/probe.html")] == [], errors[:5]
     assert len(errors) == 1 and errors[0]["message"].startswith("Bad value \u201cdata:image/svg+xml,"), errors
     assert "\u201chref\u201d on element \u201clink\u201d" in errors[0]["message"]
-    assert len(pages) == len(expected_pages(out)) == 18
+    assert len(pages) == len(expected_pages(out)) == 18 + len(section_pages())
 
 
 def test_page_name():
