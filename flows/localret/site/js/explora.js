@@ -97,6 +97,22 @@ function footerType(element) {
 
 // ---------- the table ----------
 
+// The file's size from a 4-byte range request (its Content-Range), rather than hyparquet's HEAD
+// request, whose unread response Chromium reports as aborted; a server that ignores ranges
+// answers 200 with the whole file, which is then used as it is.
+async function openUrl(url) {
+  const response = await fetch(url, { headers: { Range: "bytes=0-3" } });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  if (response.status === 206) {
+    const total = /\/(\d+)\s*$/.exec(response.headers.get("Content-Range") || "");
+    await response.arrayBuffer();
+    if (total) return asyncBufferFromUrl({ url, byteLength: Number(total[1]) });
+    return asyncBufferFromUrl({ url });
+  }
+  const whole = await response.arrayBuffer();
+  return { byteLength: whole.byteLength, slice: (start, end) => whole.slice(start, end) };
+}
+
 class Table {
   constructor(info) {
     this.info = info;
@@ -105,7 +121,7 @@ class Table {
 
   async open() {
     const url = new URL(this.info.parquet, location.href).href;
-    this.file = cachedAsyncBuffer(await asyncBufferFromUrl({ url }));
+    this.file = cachedAsyncBuffer(await openUrl(url));
     this.metadata = await parquetMetadataAsync(this.file);
     this.numRows = Number(this.metadata.num_rows);
     this.groups = [];
@@ -541,7 +557,7 @@ class Explorer {
           const pressed = active === value;
           const button = el("button", { type: "button", class: "facet-button", "aria-pressed": pressed ? "true" : "false",
                                         "data-key": `facet:${f.name}:${value}`, "data-value": value, "data-count": n,
-                                        "aria-label": tr(pressed ? "facet_remove" : "facet_pick", { field: f.name, value }) + ` (${n})` },
+                                        title: tr(pressed ? "facet_remove" : "facet_pick", { field: f.name, value }) },
                             el("span", { text: label }), " ", el("span", { class: "facet-n", text: numberFormat.format(n) }));
           button.addEventListener("click", () => {
             const filters = { ...this.state.filters };
