@@ -680,7 +680,9 @@ async function main() {
     }
     const table = new Table(info);
     await table.open();
-    const explorer = new Explorer(root, table, readState(table.names));
+    const state = readState(table.names);
+    if (!(info.period && table.names.includes(info.period.start))) state.date = ""; // no validity period: no date
+    const explorer = new Explorer(root, table, state);
     window.localretExplorer = explorer; // for the tests and the benchmark: the live state
     await explorer.render();
   } catch (error) {
