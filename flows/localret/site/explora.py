@@ -156,6 +156,7 @@ def explora(site: Site) -> None:
             "tables": [{**t, "label": t["title"][lang], "href": f"{page_name(lang)}?taula={t['id']}",
                         "dataset_href": f"../{t['dataset']}/{page_name(lang)}"} for t in tables],
             "words": _script_json({"lang": lang, "words": words, "page": page_name(lang)}),
+            "catalogue": _script_json({"tables": tables}),
         })
         site.write(f"{FOLDER}/{page_name(lang)}", template.render(ctx))
 
