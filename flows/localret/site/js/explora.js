@@ -125,6 +125,7 @@ class Table {
   constructor(info) {
     this.info = info;
     this.columns = new Map();
+    this.pending = new Map();
   }
 
   async open() {
@@ -156,8 +157,18 @@ class Table {
 
   // Reads whole columns (every row group, only those columns) into memory, once.
   async load(names) {
-    const missing = [...new Set(names)].filter((n) => !this.columns.has(n) && this.names.includes(n));
-    if (!missing.length) return;
+    const wanted = [...new Set(names)].filter((n) => this.names.includes(n));
+    const missing = wanted.filter((n) => !this.columns.has(n) && !this.pending.has(n));
+    if (missing.length) {
+      const reading = this.read(missing);
+      for (const name of missing) this.pending.set(name, reading);
+      reading.finally(() => { for (const name of missing) this.pending.delete(name); }).catch(() => {});
+    }
+    // a column another view is already reading is awaited, not read twice
+    await Promise.all(wanted.filter((n) => !this.columns.has(n)).map((n) => this.pending.get(n)));
+  }
+
+  async read(missing) {
     const arrays = {};
     for (const name of missing) arrays[name] = new Array(this.numRows).fill(null);
     await parquetRead({
