@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from localret.rangeserver import RangeServer
+from localret.site.i18n import CODES
 from site_helpers import copy_out, package, published_sample
 from test_browser import AXE, ARGS, CHROMIUM, Watch, axe_violations
 
@@ -347,6 +348,8 @@ def test_three_languages_without_accessibility_violations(page, members, lang, p
     assert words[0] in pg.inner_text("label[for=x-q]")
     assert words[1] in pg.inner_text("[data-testid=row-count]")
     pg.wait_for_selector("#explorador[data-facets=ready]")
+    # a code list's values carry their label in the page's language
+    assert f"{CODES['tipus_ens']['AJUNTAMENT'][lang]} (AJUNTAMENT)" in pg.inner_text("[data-testid='facet-tipus_ens'] button[data-value='AJUNTAMENT']")
     if AXE.is_file():
         assert axe_violations(pg) == []
 

@@ -155,7 +155,10 @@ def explora(site: Site) -> None:
         ctx.update({
             "tables": [{**t, "label": t["title"][lang], "href": f"{page_name(lang)}?taula={t['id']}",
                         "dataset_href": f"../{t['dataset']}/{page_name(lang)}"} for t in tables],
-            "words": _script_json({"lang": lang, "words": words, "page": page_name(lang)}),
+            "words": _script_json({"lang": lang, "words": words, "page": page_name(lang),
+                                   # the labels of the code lists (tipus_ens, servei...) beside their codes in facets
+                                   "codes": {field: {code: text[lang] for code, text in labels.items()}
+                                             for field, labels in i18n.CODES.items()}}),
             "catalogue": _script_json({"tables": tables}),
         })
         site.write(f"{FOLDER}/{page_name(lang)}", template.render(ctx))

@@ -570,7 +570,8 @@ class Explorer {
         const list = el("ul", { class: "facet-values" });
         const active = this.state.filters[f.name];
         for (const [value, n] of counts.slice(0, FACET_SHOW)) {
-          const label = value === null ? tr("empty") : value;
+          const codeLabel = value !== null && config.codes && config.codes[f.name] && config.codes[f.name][value];
+          const label = value === null ? tr("empty") : codeLabel ? `${codeLabel} (${value})` : value;
           if (value === null) {
             list.append(el("li", { "data-value": "", "data-count": n }, el("span", { text: label }), " ", el("span", { class: "facet-n", text: numberFormat.format(n) })));
             continue;
