@@ -99,6 +99,8 @@ def page(browser, server):
 
 
 def all_pages(out: Path) -> list[str]:
+    from localret.site.build import SECTIONS, load_sections, page_name
+
     pages = ["index.html", "index.es.html", "index.en.html"]
     for name in datasets(out):
         pages += [f"{name}/index.html", f"{name}/index.es.html", f"{name}/index.en.html"]

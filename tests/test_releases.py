@@ -105,7 +105,9 @@ def history(tmp_path_factory):
                              "description": "Any de la data d'alta."})
     schema_path.write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
     sql = project / "datasets" / "membres" / "membres.sql"
-    sql.write_text(sql.read_text(encoding="utf-8").replace("motiu_baixa\n", "motiu_baixa, CAST(year(data_alta) AS INTEGER) AS any_alta\n"), encoding="utf-8")
+    query = sql.read_text(encoding="utf-8")
+    assert "\nFROM v_episodis" in query
+    sql.write_text(query.replace("\nFROM v_episodis", ", CAST(year(data_alta) AS INTEGER) AS any_alta\nFROM v_episodis"), encoding="utf-8")
     steps["column"] = publish()
 
     for old in src.glob("membres.*"):

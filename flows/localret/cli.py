@@ -242,6 +242,42 @@ def runs(
         console.print(run_line(record), markup=False)
 
 
+@app.command(short_help="Serveix la carpeta publicada per HTTP / serve the published folder over HTTP")
+def preview(
+    out: Annotated[Path, typer.Option("--out", help="Carpeta publicada / published folder")] = paths.DEFAULT_OUT,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port a 127.0.0.1 (0: qualsevol de lliure) / port on 127.0.0.1 (0: any free one)")] = 8000,
+):
+    """Serveix <out> a http://127.0.0.1:PORT/ fins a Ctrl+C, amb peticions de rangs: l'explorador hi llegeix
+    les taules Parquet, cosa que no pot fer des de file:// / serves <out> on 127.0.0.1 until Ctrl+C, with HTTP
+    range requests: the explorer reads the Parquet tables that way, which it cannot do over file://."""
+    from localret.rangeserver import RangeServer
+
+    if not (out / "index.html").is_file():
+        err.print(f"ERROR: {out}: no hi ha cap lloc publicat (falta index.html); publiqueu-lo primer amb `localret publish --out {out}` / "
+                  f"no published site there (index.html is missing); publish it first", markup=False)
+        raise typer.Exit(2)
+    try:
+        server = RangeServer(out, port)
+    except OSError as exc:
+        err.print(f"ERROR: --port {port}: no s'hi pot escoltar / cannot listen there ({exc.strerror or exc})", markup=False)
+        raise typer.Exit(2)
+    console.print(f"Servint / serving {out} a / at {server.url}", markup=False)
+    console.print(f"Explorador / explorer: {server.url}explora/  ·  Ctrl+C per aturar / to stop", markup=False)
+    _flush(sys.stdout)
+    import signal
+
+    def stop(signum, frame):  # SIGTERM (a service manager, kill) ends it as Ctrl+C does: cleanly, exit 0
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.httpd.serve_forever()
+    except KeyboardInterrupt:
+        console.print("Aturat / stopped.", markup=False)
+    finally:
+        server.httpd.server_close()
+
+
 def run_line(record: dict) -> str:
     """A run in two lines: id, outcome and time; then each stage's seconds and share."""
     total = record.get("seconds")
