@@ -89,6 +89,7 @@ def section(*pages: Page):
 def load_sections() -> None:
     """Import the project's own sections (each registers itself)."""
     # from localret.site import mapa, explora, sql  # noqa: F401  (one line per section)
+    from localret.site import sql  # noqa: F401
 
 
 def jsonld_id(base: str, folder: str, lang: str, node: str) -> str:
