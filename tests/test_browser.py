@@ -98,9 +98,13 @@ def page(browser, server):
 
 
 def all_pages(out: Path) -> list[str]:
+    from localret.site.build import SECTIONS, load_sections, page_name
+
     pages = ["index.html", "index.es.html", "index.en.html"]
     for name in datasets(out):
         pages += [f"{name}/index.html", f"{name}/index.es.html", f"{name}/index.en.html"]
+    load_sections()  # the map, the explorer, SQL...
+    pages += [f"{p.folder}/{page_name(lang, p.stem)}" for fn in SECTIONS for p in fn.pages for lang in ("ca", "es", "en")]
     return pages
 
 

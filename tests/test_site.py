@@ -37,11 +37,25 @@ def jsonld_blocks(doc) -> list[dict]:
     return [json.loads(s.text) for s in doc.iter("script") if s.get("type") == "application/ld+json"]
 
 
+def section_pages() -> list[str]:
+    """The pages of the site's sections (map, explorer, SQL...), in the three languages."""
+    from localret.site.build import SECTIONS, load_sections
+
+    load_sections()
+    return [f"{p.folder}/{page_name(lang, p.stem)}" for fn in SECTIONS for p in fn.pages for lang in LANGS.values()]
+
+
+def lang_of(page: Path) -> str:
+    """sql.es.html -> es; index.html, sql.html -> ca."""
+    parts = page.name.split(".")
+    return parts[-2] if len(parts) == 3 else "ca"
+
+
 def expected_pages(out: Path) -> list[str]:
     pages = list(LANGS)
     for name in datasets(out):
         pages += [f"{name}/{p}" for p in LANGS]
-    return sorted(pages)
+    return sorted(pages + section_pages())
 
 
 def test_every_page_exists_and_parses_strictly(out):
@@ -55,11 +69,12 @@ def test_every_page_exists_and_parses_strictly(out):
 
 def test_lang_attributes_and_language_switch(out):
     for page in html_pages(out):
-        lang = LANGS[page.name]
+        lang = lang_of(page)
+        stem = page.name.split(".")[0]
         doc = parse(page)
         assert doc.get("lang") == lang, page
         switch = [a for a in doc.iter("a") if a.get("hreflang")]
-        assert {a.get("hreflang"): a.get("href") for a in switch} == {v: k for k, v in LANGS.items()}, page
+        assert {a.get("hreflang"): a.get("href") for a in switch} == {v: page_name(v, stem) for v in LANGS.values()}, page
         for a in switch:
             assert a.get("lang") == a.get("hreflang")
             assert (a.get("aria-current") == "page") == (a.get("hreflang") == lang)
@@ -94,7 +109,7 @@ def test_feeds_linked_from_every_page(out):
                  if link.get("rel") == "alternate" and link.get("type") == "application/atom+xml"]
         depth = len(page.relative_to(out).parts) - 1
         assert "../" * depth + "feed.atom" in feeds, page
-        if depth:
+        if depth and page.parent.name in datasets(out):
             assert "feed.atom" in feeds  # the dataset's own feed
 
 
@@ -353,7 +368,7 @@ def test_nu_html_checker_finds_no_error(out, tmp_path):
     assert [m for m in errors if not m["url"].endswith("/probe.html")] == [], errors[:5]
     assert len(errors) == 1 and errors[0]["message"].startswith("Bad value \u201cdata:image/svg+xml,"), errors
     assert "\u201chref\u201d on element \u201clink\u201d" in errors[0]["message"]
-    assert len(pages) == len(expected_pages(out)) == 18
+    assert len(pages) == len(expected_pages(out)) == 18 + len(section_pages())
 
 
 def test_page_name():

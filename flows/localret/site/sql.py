@@ -69,6 +69,11 @@ i18n.register({
         "es": "Ctrl+Intro (⌘+Intro) la ejecuta. El enlace de la página lleva la consulta: cópielo para compartirla.",
         "en": "Ctrl+Enter (⌘+Enter) runs it. The page's address carries the query: copy it to share it.",
     },
+    "sql_engine_note": {
+        "ca": "La primera consulta carrega el motor SQL ({size}); el navegador el desa per a les següents.",
+        "es": "La primera consulta carga el motor SQL ({size}); el navegador lo guarda para las siguientes.",
+        "en": "The first query loads the SQL engine ({size}); the browser keeps it for the next ones.",
+    },
     "sql_run": {"ca": "Executa", "es": "Ejecutar", "en": "Run"},
     "sql_download": {"ca": "Descarrega el resultat (CSV)", "es": "Descargar el resultado (CSV)", "en": "Download the result (CSV)"},
     "sql_examples": {"ca": "Exemples", "es": "Ejemplos", "en": "Examples"},
@@ -247,7 +252,7 @@ def package_version(name: str) -> str:
     return json.loads(jsbundle.library_file(f"{name}/package.json"))["version"]
 
 
-def page(site: Site, lang: str, tables: list[dict], versions: dict[str, str]) -> str:
+def page(site: Site, lang: str, tables: list[dict], versions: dict[str, str], engine_bytes: int) -> str:
     root = "../"
     title = i18n.t("sql_title", lang)
     ctx = site.common(lang, FOLDER, root, f"{title} · {i18n.t('site_name', lang)}", i18n.t("sql_intro", lang), stem=STEM)
@@ -272,6 +277,7 @@ def page(site: Site, lang: str, tables: list[dict], versions: dict[str, str]) ->
         "title": title, "examples": shown, "groups": groups, "default_sql": shown[0]["sql"] if shown else "",
         "form_action": page_name(lang, STEM), "config": json_for_script(config), "bundle": BUNDLE,
         "credits": i18n.t("sql_credits_text", lang, duckdb=versions["duckdb"], arrow=versions["arrow"]),
+        "engine_note": i18n.t("sql_engine_note", lang, size=i18n.size(engine_bytes, lang)),
         "licences": [f"{ENGINE}/{name}" for name in LICENCE_FILES],
     })
     return site.env.get_template("sql.html").render(ctx)
@@ -279,11 +285,16 @@ def page(site: Site, lang: str, tables: list[dict], versions: dict[str, str]) ->
 
 @section(Page(FOLDER, STEM, "nav_sql"))
 def sql_pages(site: Site) -> None:
+    engine_bytes = 0
     for name, source in {**ENGINE_FILES, **LICENCE_FILES}.items():
-        site.write(f"{FOLDER}/{ENGINE}/{name}", jsbundle.library_file(source))
-    site.write(f"{FOLDER}/{BUNDLE}", jsbundle.bundle(BUNDLE))
+        data = jsbundle.library_file(source)
+        site.write(f"{FOLDER}/{ENGINE}/{name}", data)
+        engine_bytes += len(data) if name in ENGINE_FILES else 0
+    bundle = jsbundle.bundle(BUNDLE)
+    site.write(f"{FOLDER}/{BUNDLE}", bundle)
+    engine_bytes += len(bundle)
     site.write(f"{FOLDER}/sql.css", (resources.files("localret.site") / "static" / "sql.css").read_bytes())
     tables = queryable_tables(site.datasets)
     versions = {"duckdb": package_version(PACKAGE), "arrow": package_version("apache-arrow")}
     for lang in LANGS:
-        site.write(f"{FOLDER}/{page_name(lang, STEM)}", page(site, lang, tables, versions))
+        site.write(f"{FOLDER}/{page_name(lang, STEM)}", page(site, lang, tables, versions, engine_bytes))

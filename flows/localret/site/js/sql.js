@@ -338,10 +338,31 @@ document.addEventListener("click", (event) => {
   run(input.value);
 });
 
+// The engine (some 18 MB) loads when the reader is about to use it: as soon as the form or a
+// query link gets the pointer or the focus, or at once for a ?q= link. Merely opening the page
+// costs nothing more than the page.
+function warmUp() {
+  if (connection) {
+    return;
+  }
+  engine().then(() => {
+    if (result.dataset.state === "loading") {
+      say(words.ready, "idle");
+    }
+  }, (error) => {
+    if (result.dataset.state === "loading") {
+      showError(error);
+    }
+  });
+}
+
+for (const area of [form, ...document.querySelectorAll("a[data-sql]")]) {
+  area.addEventListener("focusin", warmUp, { once: true });
+  area.addEventListener("pointerover", warmUp, { once: true });
+}
+
 const asked = new URLSearchParams(location.search).get("q");
 if (asked !== null) {
   input.value = asked;
   run(asked);
-} else {
-  engine().then(() => say(words.ready, "idle"), showError);
 }
