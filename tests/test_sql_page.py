@@ -27,7 +27,7 @@ from localret.site import published
 from localret.site import sql as sql_section
 from localret.site.build import Site
 from site_helpers import BASE_URL, datasets, html_pages, package, published_sample
-from test_browser import ARGS, CHROMIUM, Watch
+from test_browser import ARGS, AXE, CHROMIUM, Watch, axe_violations
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
 
@@ -257,6 +257,8 @@ def test_q_runs_on_load(page, out):
     assert sum(int(r[1]) for r in rows) == ens_rows
     assert pg.locator(f"{RESULT} table thead th").count() == 2
     assert pg.locator(f"{RESULT} table caption").inner_text() == f"Resultat: {len(rows)} files"
+    if AXE.is_file():  # the page with a result table
+        assert axe_violations(pg) == []
     watch.check("?q=")
 
 
@@ -268,6 +270,8 @@ def test_bad_query_shows_its_error_and_the_page_recovers_by_keyboard(page):
     assert alert.is_visible() and "SELEC" in alert.inner_text() and "Error en la consulta" in alert.inner_text()
     assert pg.inner_text("#sql-status").startswith("Error en la consulta")
     assert pg.is_disabled("#sql-download")
+    if AXE.is_file():  # the page with an error
+        assert axe_violations(pg) == []
     state = run_typed(pg, "SELECT * FROM taula_que_no_existeix")
     assert state["state"] == "error" and "taula_que_no_existeix" in state["error"]
     # from the keyboard: the textarea, Ctrl+Enter, then Tab to the run button and Enter
