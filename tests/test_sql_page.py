@@ -429,3 +429,46 @@ def test_spanish_and_english_pages(page, out, lang_page, lang, words):
         pg.click("#sql-download")
     assert info.value.suggested_filename == ("query.csv" if lang == "en" else "consulta.csv")
     watch.check(lang_page)
+
+
+def test_a_long_result_shows_its_first_rows_and_downloads_whole(page, tmp_path):
+    pg, watch, server = page
+    state = open_query(pg, server.url, "SELECT range AS i, range % 7 = 0 AS setena FROM range(2500) ORDER BY i")
+    assert state == {"state": "done", "rows": 2500, "error": None}
+    assert pg.locator(f"{RESULT} tbody tr").count() == sql_section.MAX_ROWS
+    assert "1.000 de 2.500" in pg.locator(f"{RESULT} caption").inner_text()
+    with pg.expect_download() as info:
+        pg.click("#sql-download")
+    info.value.save_as(tmp_path / "q.csv")
+    rows = list(csv.reader((tmp_path / "q.csv").open(encoding="utf-8", newline="")))
+    assert rows[0] == ["i", "setena"] and len(rows) == 2501
+    assert rows[-1] == ["2499", "true"] and rows[9] == ["8", "false"]
+    watch.check("long result")
+
+
+def test_a_host_without_ranges_still_answers(browser, out):
+    """Python's http.server answers every request whole (200, no ranges): DuckDB-WASM falls
+    back to reading the files whole, and the answers are the same."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(out)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    context = browser.new_context(service_workers="block")
+    pg = context.new_page()
+    try:
+        base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+        watch = Watch(pg, base)
+        sql = "SELECT tipus_ens, count(*) AS n FROM membres GROUP BY ALL ORDER BY n DESC, tipus_ens"
+        assert open_query(pg, base, sql)["state"] == "done"
+        assert tuple(shown(pg)) == expected(python_duckdb(out), sql)
+        watch.check("no ranges")
+    finally:
+        context.close()
+        httpd.shutdown()
+        httpd.server_close()
