@@ -244,7 +244,7 @@ function showError(error) {
   result.setAttribute("data-error", message);
   last = null;
   downloadButton.disabled = true;
-  say(words.error + ": " + message.split("\n")[0], "error");
+  say(words.error + ".", "error"); // the message itself is in the alert, read once
 }
 
 // ---------- running ----------
