@@ -274,6 +274,9 @@ def test_bad_query_shows_its_error_and_the_page_recovers_by_keyboard(page):
         assert axe_violations(pg) == []
     state = run_typed(pg, "SELECT * FROM taula_que_no_existeix")
     assert state["state"] == "error" and "taula_que_no_existeix" in state["error"]
+    # an extension that is not built in is an error, never a download from DuckDB's site (watch.check)
+    state = run_typed(pg, "SELECT * FROM read_json_auto('membres.json')")
+    assert state["state"] == "error" and "json" in state["error"]
     # from the keyboard: the textarea, Ctrl+Enter, then Tab to the run button and Enter
     state = run_typed(pg, "SELECT 6 * 7 AS resposta")
     assert state["state"] == "done" and shown(pg) == [["resposta"], [["42"]]]
