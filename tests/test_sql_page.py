@@ -142,13 +142,17 @@ def open_query(pg, base: str, sql: str, lang_page: str = "sql.html") -> dict:
 
 def test_pages_published_in_three_languages_with_the_engine_beside_them(out):
     for name in ("sql.html", "sql.es.html", "sql.en.html", "sql.js", "sql.css", "duckdb/duckdb-eh.wasm",
-                 "duckdb/duckdb-browser-eh.worker.js", "duckdb/apache-arrow-LICENSE.txt", "duckdb/apache-arrow-NOTICE.txt"):
+                 "duckdb/duckdb-browser-eh.worker.js", "duckdb/apache-arrow-LICENSE.txt", "duckdb/apache-arrow-NOTICE.txt",
+                 "duckdb/duckdb-wasm-LICENSE.txt"):
         assert (out / "explora" / name).is_file(), name
     # the engine as npm installed it, byte for byte
     modules = Path(__file__).resolve().parents[1] / "node_modules" / "@duckdb" / "duckdb-wasm" / "dist"
     if modules.is_dir():
         for name in ("duckdb-eh.wasm", "duckdb-browser-eh.worker.js"):
             assert (out / "explora" / "duckdb" / name).read_bytes() == (modules / name).read_bytes()
+    licence = (out / "explora" / "duckdb" / "apache-arrow-LICENSE.txt").read_text(encoding="utf-8")
+    assert licence.lstrip().startswith("Apache License") and "END OF TERMS AND CONDITIONS" in licence and "@" not in licence
+    assert "MIT License" in (out / "explora" / "duckdb" / "duckdb-wasm-LICENSE.txt").read_text(encoding="utf-8")
     for lang_page, lang in (("sql.html", "ca"), ("sql.es.html", "es"), ("sql.en.html", "en")):
         text = (out / "explora" / lang_page).read_text(encoding="utf-8")
         assert f'<html lang="{lang}">' in text

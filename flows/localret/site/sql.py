@@ -40,11 +40,45 @@ ENGINE_FILES = {
     "duckdb-eh.wasm": f"{PACKAGE}/dist/duckdb-eh.wasm",
     "duckdb-browser-eh.worker.js": f"{PACKAGE}/dist/duckdb-browser-eh.worker.js",
 }
-# Apache-2.0 asks that its licence and NOTICE go with the code (Arrow is inside sql.js).
+# The licences of what the page ships. Apache-2.0 asks that its licence and NOTICE go with the
+# code (Arrow is inside sql.js): the NOTICE as npm installed it, and of Arrow's LICENSE.txt the
+# Apache License itself (what follows it there covers the C++ library's third-party parts, none of
+# which is in the JavaScript package). DuckDB-WASM's npm package carries no licence file: its MIT
+# licence is written here. The worker keeps its own bundled libraries' notices.
 LICENCE_FILES = {
-    "apache-arrow-LICENSE.txt": "apache-arrow/LICENSE.txt",
     "apache-arrow-NOTICE.txt": "apache-arrow/NOTICE.txt",
 }
+ARROW_LICENCE = ("apache-arrow-LICENSE.txt", "apache-arrow/LICENSE.txt")
+DUCKDB_LICENCE = "duckdb-wasm-LICENSE.txt"
+MIT = """DuckDB-WASM {version} (npm {package})
+https://github.com/duckdb/duckdb-wasm
+
+MIT License
+
+Copyright 2018-2023 Stichting DuckDB Foundation
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of this software and
+associated documentation files (the "Software"), to deal in the Software without restriction,
+including without limitation the rights to use, copy, modify, merge, publish, distribute,
+sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all copies or
+substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT
+NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND
+NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES
+OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN
+CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+"""
+
+
+def apache_licence_text(licence: bytes) -> bytes:
+    """The Apache License 2.0 at the head of Arrow's LICENSE.txt, up to its first separator line."""
+    text = licence.decode("utf-8")
+    cut = text.find("\n----------")
+    return (text[:cut].rstrip() + "\n" if cut > 0 else text).encode("utf-8")
 BUNDLE = "sql.js"
 MAX_ROWS = 1000  # rows the page draws; the CSV has them all
 CSV_NAME = {"ca": "consulta.csv", "es": "consulta.csv", "en": "query.csv"}
@@ -110,8 +144,7 @@ i18n.register({
         "en": "This page uses DuckDB-WASM {duckdb} (MIT licence, © Stichting DuckDB Foundation) and Apache Arrow "
               "{arrow} (Apache 2.0 licence, © The Apache Software Foundation), served from this same site.",
     },
-    "sql_licence_texts": {"ca": "Textos de llicència i avís d'Apache Arrow", "es": "Textos de licencia y aviso de Apache Arrow",
-                          "en": "Apache Arrow's licence and notice"},
+    "sql_licence_texts": {"ca": "Textos de llicència", "es": "Textos de licencia", "en": "Licence texts"},
 })
 
 # The words the script shows, in the page's language.
@@ -278,23 +311,26 @@ def page(site: Site, lang: str, tables: list[dict], versions: dict[str, str], en
         "form_action": page_name(lang, STEM), "config": json_for_script(config), "bundle": BUNDLE,
         "credits": i18n.t("sql_credits_text", lang, duckdb=versions["duckdb"], arrow=versions["arrow"]),
         "engine_note": i18n.t("sql_engine_note", lang, size=i18n.size(engine_bytes, lang)),
-        "licences": [f"{ENGINE}/{name}" for name in LICENCE_FILES],
+        "licences": [f"{ENGINE}/{name}" for name in (DUCKDB_LICENCE, ARROW_LICENCE[0], *LICENCE_FILES)],
     })
     return site.env.get_template("sql.html").render(ctx)
 
 
 @section(Page(FOLDER, STEM, "nav_sql"))
 def sql_pages(site: Site) -> None:
+    versions = {"duckdb": package_version(PACKAGE), "arrow": package_version("apache-arrow")}
     engine_bytes = 0
     for name, source in {**ENGINE_FILES, **LICENCE_FILES}.items():
         data = jsbundle.library_file(source)
         site.write(f"{FOLDER}/{ENGINE}/{name}", data)
         engine_bytes += len(data) if name in ENGINE_FILES else 0
+    name, source = ARROW_LICENCE
+    site.write(f"{FOLDER}/{ENGINE}/{name}", apache_licence_text(jsbundle.library_file(source)))
+    site.write(f"{FOLDER}/{ENGINE}/{DUCKDB_LICENCE}", MIT.format(version=versions["duckdb"], package=PACKAGE))
     bundle = jsbundle.bundle(BUNDLE)
     site.write(f"{FOLDER}/{BUNDLE}", bundle)
     engine_bytes += len(bundle)
     site.write(f"{FOLDER}/sql.css", (resources.files("localret.site") / "static" / "sql.css").read_bytes())
     tables = queryable_tables(site.datasets)
-    versions = {"duckdb": package_version(PACKAGE), "arrow": package_version("apache-arrow")}
     for lang in LANGS:
         site.write(f"{FOLDER}/{page_name(lang, STEM)}", page(site, lang, tables, versions, engine_bytes))
