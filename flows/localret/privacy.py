@@ -11,7 +11,9 @@ What is scanned: CSV and Parquet tables and every table of a DuckDB file (text c
 a numeric field never holds personal data as text; a CSV's types come from the datapackage.json
 beside it, else every column is text), the XML parts of an XLSX workbook (shared strings and
 inline strings; numeric cell values apart), the string values of JSON and JSON-LD, and every
-other text file whole (HTML, Atom, RDF, Markdown, XML, SVG...; entities decoded).
+other text file whole (HTML, Atom, RDF, Markdown, XML, SVG...; entities decoded). Not read:
+a script, stylesheet or licence text whose bytes equal a file of the pinned JavaScript libraries
+or a bundle of the site's own modules (code made from code alone; jsbundle.pinned_code).
 
 Memory stays flat whatever the size of a file: tables are judged by DuckDB once per distinct
 value of each text column (streaming, spilling under the connection's memory limit), and text
@@ -45,6 +47,9 @@ ALLOWED_EMAILS = re.compile(r"[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)*(?:" +
 TEXT_SUFFIXES = {".md", ".html", ".htm", ".atom", ".xml", ".rdf", ".txt", ".svg", ".js", ".css", ".ttl", ".nt", ".yaml",
                  ".yml", ".tsv"}
 JSON_SUFFIXES = {".json", ".jsonld"}
+# What may be a copy of code (a library's file, a bundle of our modules, a licence text): such a
+# file is not read when its bytes equal that code's exactly (jsbundle.pinned_code says why).
+CODE_SUFFIXES = {".js", ".mjs", ".css", ".txt"}
 XML_SUFFIXES = {".rdf", ".atom", ".xml", ".svg"}
 _NUMBER = re.compile(r"\s*[-+]?[0-9]+(?:\.[0-9]+)?\s*")
 _NUMBER_NODE = re.compile(r">\s*[-+]?[0-9]+(?:\.[0-9]+)?\s*<")
@@ -108,6 +113,8 @@ class Guard:
             rel = path.relative_to(folder).as_posix()
             progress.update(i, len(paths), "files", detail=path.name)
             suffix = path.suffix.lower()
+            if suffix in CODE_SUFFIXES and _pinned_code(path):
+                continue  # bytes of the pinned libraries or of a bundle of our code: never data
             if suffix == ".csv":
                 hits += self._table(rel, f"read_csv({_sql_string(str(path))}, all_varchar=true, header=true)",
                                     _csv_numeric(path))
@@ -363,6 +370,12 @@ class Guard:
         if kind == PRIVATE_VALUE:
             return self.private.find(norm, normalised=True)
         return PATTERNS[kind].find(norm) is not None
+
+
+def _pinned_code(path: Path) -> bool:
+    from localret.site import jsbundle
+
+    return jsbundle.pinned_code(path) is not None
 
 
 def _ident(name: str) -> str:

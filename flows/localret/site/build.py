@@ -91,6 +91,7 @@ def load_sections() -> None:
     """Import the project's own sections (each registers itself)."""
     from localret.site import mapa  # noqa: F401
     from localret.site import explora  # noqa: F401
+    from localret.site import sql  # noqa: F401
     from localret.site import credits  # noqa: F401  (last: it names what the others ship)
 
 

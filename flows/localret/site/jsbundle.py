@@ -116,3 +116,71 @@ def bundled_packages(entry: str) -> list[dict]:
         found.append({"name": name, "version": info.get("version", ""), "license": info.get("license", ""),
                       "homepage": info.get("homepage") or f"https://www.npmjs.com/package/{name}"})
     return found
+
+
+# ---------- code, not data ----------
+#
+# The privacy guard reads every published byte. Third-party code read as text looks like personal
+# data to it: a licence notice names its author's mailbox, and minified JavaScript is full of digit
+# runs that read as phone numbers. A published file whose bytes equal, byte for byte, a file of a
+# package npm installed from the lockfile, or a bundle built here from our modules and those
+# packages, is code: both are made from code alone, never from the data of any run, so they cannot
+# carry a run's personal data. The guard leaves such files alone (privacy.Guard.scan); a single
+# byte of difference (a bundle of other code, a file edited after the copy) and it reads them.
+
+_INSTALLED: dict[tuple[str, int], dict[int, list[Path]]] = {}
+
+
+def _installed_by_size() -> dict[int, list[Path]]:
+    """{size: [files]} of the packages node_modules/.package-lock.json lists (what npm ci installed)."""
+    modules = node_modules()
+    lock = modules / ".package-lock.json"
+    key = (str(modules), lock.stat().st_mtime_ns)
+    if key not in _INSTALLED:
+        import json
+
+        by_size: dict[int, list[Path]] = {}
+        parent = modules.parent
+        for name in json.loads(lock.read_text(encoding="utf-8")).get("packages", {}):
+            folder = parent / name
+            if not name.startswith("node_modules/") or not folder.is_dir():
+                continue
+            for dirpath, dirs, files in os.walk(folder):
+                dirs[:] = [d for d in dirs if d != "node_modules"]  # nested packages are listed on their own
+                for file in files:
+                    path = Path(dirpath) / file
+                    by_size.setdefault(path.stat().st_size, []).append(path)
+        _INSTALLED.clear()
+        _INSTALLED[key] = by_size
+    return _INSTALLED[key]
+
+
+def pinned_code(path: Path) -> str | None:
+    """What a file's bytes are a copy of, if code: a file of an installed package (its path under
+    node_modules) or a bundle of site/js ('bundle of <entry>'); None otherwise, or when the
+    libraries are not installed."""
+    try:
+        size = path.stat().st_size
+        candidates = _installed_by_size().get(size, [])
+    except (SiteToolsMissing, OSError, ValueError):
+        return None
+    data = None
+    for candidate in candidates:
+        data = path.read_bytes() if data is None else data
+        try:
+            if candidate.read_bytes() == data:
+                return candidate.relative_to(node_modules()).as_posix()
+        except OSError:
+            continue
+    if path.suffix not in (".js", ".mjs"):
+        return None
+    for entry in sorted(p.name for p in _sources().glob("*.js")):
+        try:
+            built = bundle(entry)
+        except (RuntimeError, SiteToolsMissing, OSError):
+            continue
+        if len(built) == size:
+            data = path.read_bytes() if data is None else data
+            if built == data:
+                return f"bundle of {entry}"
+    return None
