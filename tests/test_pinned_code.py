@@ -1,8 +1,9 @@
 """The privacy guard and code: a published file whose bytes equal a file of the pinned
 JavaScript libraries (as npm installed them) or a bundle of the site's own modules is code made
 from code alone, and the guard leaves it alone; the same file with one byte changed, or with the
-libraries missing, is read like any other text (and the author's mailbox in DuckDB-WASM's
-worker, or the digit runs of minified code, are then found)."""
+libraries missing, is read like any other text (and the digit runs of minified code are then
+found). Code is published in its published form: the mailboxes that licence notices give for
+their authors are left out (jsbundle.published_form)."""
 
 from __future__ import annotations
 
@@ -42,7 +43,11 @@ def test_library_files_and_bundles_are_code_and_not_read(guard, modules, tmp_pat
     worker = jsbundle.library_file(WORKER)
     licence = jsbundle.library_file("apache-arrow/LICENSE.txt")
     bundle = jsbundle.bundle("sql.js")
-    assert b"@gmail.com" in worker  # a licence notice in the worker names its author's mailbox
+    installed = (modules / WORKER).read_bytes()
+    assert b"@gmail.com" in installed  # a licence notice in the worker names its author's mailbox...
+    assert b"@gmail.com" not in worker and jsbundle.ADDRESS_OMITTED in worker  # ...which is not published
+    assert b"sourceMappingURL" in installed and b"sourceMappingURL" not in worker
+    assert len(worker) > 0.99 * len(installed)
     site = tmp_path / "site"
     (site / "duckdb").mkdir(parents=True)
     (site / "duckdb" / "worker.js").write_bytes(worker)
@@ -53,7 +58,7 @@ def test_library_files_and_bundles_are_code_and_not_read(guard, modules, tmp_pat
     assert guard.scan(site) == []
 
     # one byte more and it is not the pinned code any longer: read, and the detectors fire
-    (site / "duckdb" / "worker.js").write_bytes(worker + b"\n")
+    (site / "duckdb" / "worker.js").write_bytes(installed)  # as npm installed it: not the published form
     (site / "sql.js").write_bytes(bundle.replace(b"DuckDB", b"DuckDb", 1))
     (site / "duckdb" / "LICENSE.txt").write_bytes(licence + b"mpuig@example.org\n")
     assert jsbundle.pinned_code(site / "sql.js") is None
@@ -75,7 +80,7 @@ def test_a_data_file_equal_in_size_to_a_library_file_is_read(guard, modules, tmp
 
 def test_without_the_libraries_nothing_is_taken_for_code(guard, modules, tmp_path, monkeypatch):
     (tmp_path / "site").mkdir()
-    (tmp_path / "site" / "worker.js").write_bytes(jsbundle.library_file(WORKER))
+    (tmp_path / "site" / "worker.js").write_bytes((modules / WORKER).read_bytes())
     empty = tmp_path / "empty"
     empty.mkdir()
     monkeypatch.setenv("LOCALRET_NODE_MODULES", str(empty))

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import subprocess
 from importlib import resources
 from pathlib import Path
@@ -42,11 +43,38 @@ def node_modules() -> Path:
 
 
 def library_file(relative: str) -> bytes:
-    """A file of an installed package, as npm installed it (e.g. '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm')."""
+    """A file of an installed package as the site publishes it (e.g.
+    '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm'): the bytes npm installed, but for published_form."""
     path = node_modules() / relative
     if not path.is_file():
         raise SiteToolsMissing(f"{path}: no hi és / is missing (run make setup)")
-    return path.read_bytes()
+    return published_form(path.name, path.read_bytes())
+
+
+# Licence notices and comments in third-party code name their authors' mailboxes: personal data,
+# which no published byte may hold, whoever it belongs to. The notices stay; the addresses go.
+CODE_SUFFIXES = (".js", ".mjs", ".css", ".txt")
+_ADDRESS = re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_COMMENT = re.compile(rb"/\*.*?\*/", re.S)
+ADDRESS_OMITTED = b"(e-mail omitted)"
+# The source maps are not published: a browser's developer tools would ask for them in vain.
+_SOURCE_MAP = re.compile(rb"\n//# sourceMappingURL=[^\n]*")
+
+
+def published_form(name: str, data: bytes) -> bytes:
+    """Code or a licence text as published: every e-mail address in a text file (.txt), or in a
+    comment of code, replaced by ADDRESS_OMITTED, and no source-map comment; the code itself is
+    left as it is."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in CODE_SUFFIXES:
+        return data
+    if suffix in (".js", ".mjs"):
+        data = _SOURCE_MAP.sub(b"", data)
+    if b"@" not in data:
+        return data
+    if suffix == ".txt":
+        return _ADDRESS.sub(ADDRESS_OMITTED, data)
+    return _COMMENT.sub(lambda m: _ADDRESS.sub(ADDRESS_OMITTED, m.group(0)), data)
 
 
 def _esbuild() -> Path:
@@ -86,7 +114,8 @@ def bundle(entry: str) -> bytes:
     if done.returncode != 0:
         raise RuntimeError(f"esbuild {entry}: {done.stderr.decode('utf-8', 'replace')}")
     os.replace(tmp_meta, cache.with_suffix(".meta.json"))
-    os.replace(tmp_js, cache)
+    write_quietly(cache, published_form(cache.name, tmp_js.read_bytes()))
+    tmp_js.unlink()
     return cache.read_bytes()
 
 
@@ -124,7 +153,7 @@ def bundled_packages(entry: str) -> list[dict]:
 # data to it: a licence notice names its author's mailbox, and minified JavaScript is full of digit
 # runs that read as phone numbers. A published file whose bytes equal, byte for byte, a file of a
 # package npm installed from the lockfile, or a bundle built here from our modules and those
-# packages, is code: both are made from code alone, never from the data of any run, so they cannot
+# packages, is code (in its published form: published_form): both are made from code alone, never from the data of any run, so they cannot
 # carry a run's personal data. The guard leaves such files alone (privacy.Guard.scan); a single
 # byte of difference (a bundle of other code, a file edited after the copy) and it reads them.
 
@@ -149,7 +178,10 @@ def _installed_by_size() -> dict[int, list[Path]]:
                 dirs[:] = [d for d in dirs if d != "node_modules"]  # nested packages are listed on their own
                 for file in files:
                     path = Path(dirpath) / file
-                    by_size.setdefault(path.stat().st_size, []).append(path)
+                    size = path.stat().st_size
+                    if path.suffix.lower() in CODE_SUFFIXES:  # indexed by the size it is published at
+                        size = len(published_form(path.name, path.read_bytes()))
+                    by_size.setdefault(size, []).append(path)
         _INSTALLED.clear()
         _INSTALLED[key] = by_size
     return _INSTALLED[key]
@@ -168,7 +200,7 @@ def pinned_code(path: Path) -> str | None:
     for candidate in candidates:
         data = path.read_bytes() if data is None else data
         try:
-            if candidate.read_bytes() == data:
+            if published_form(candidate.name, candidate.read_bytes()) == data:
                 return candidate.relative_to(node_modules()).as_posix()
         except OSError:
             continue
