@@ -26,6 +26,16 @@ MEDIATYPES = {
     "duckdb": "application/vnd.duckdb",
 }
 
+# Rows per Parquet row group: DuckDB's own row group size. A browser reads a published file
+# partially (the explorer with hyparquet, the SQL page with DuckDB-WASM: the footer, then whole
+# column chunks), so a first page costs one row group of every column. Measured on a 10M-row
+# adhesions table (benchmarks/explore.py, layout): a first page needs 0.73 MB of 51 MB (1.4%)
+# with 122,880-row groups against 4.3 MB of 44 MB (9.8%) with 1,000,000-row groups, a lookup by
+# key through the min/max statistics 1.3 MB against 8.5 MB; one column (a facet) about the same
+# (1.3 against 1.1 MB). The price: the file is 17% larger and its footer 158 kB instead of 32 kB.
+# Tables under 122,880 rows are one row group either way (same bytes).
+ROW_GROUP_SIZE = 122_880
+
 
 @dataclass
 class WrittenFile:
@@ -53,15 +63,24 @@ def write_tables(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, folder: 
         csv_path, pq_path = folder / f"{spec.name}.csv", folder / f"{spec.name}.parquet"
         con.execute(f"COPY ({select}) TO '{csv_path}' (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', "
                     "ESCAPE '\"', DATEFORMAT '%Y-%m-%d', NEW_LINE '\\n')")
-        con.execute(f"COPY ({select}) TO '{pq_path}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000, "
-                    f"KV_METADATA {parquet_metadata(con, spec)})")
+        write_parquet(con, select, pq_path, parquet_metadata(con, spec))
         point()
         out[spec.name] = {fmt: WrittenFile(p.name, *file_digest(p)) for fmt, p in (("csv", csv_path), ("parquet", pq_path))}
     return out
 
 
-def parquet_metadata(con: duckdb.DuckDBPyConnection, spec) -> str:
-    """The Parquet footer's key-value metadata, as a DuckDB struct literal: the table's title
+def write_parquet(con: duckdb.DuckDBPyConnection, select: str, path: Path, metadata: dict[str, str],
+                  row_group_size: int | None = None) -> None:
+    """The one Parquet layout of every published table (benchmarks.explore writes its 10M-row
+    table with it too): ZSTD, the footer's key-value `metadata`, and row groups of
+    `row_group_size` rows, each with min/max statistics."""
+    kv = "{" + ", ".join(f"{_sql_text(k)}: {_sql_text(v)}" for k, v in metadata.items()) + "}"
+    con.execute(f"COPY ({select}) TO '{path}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {row_group_size or ROW_GROUP_SIZE}, "
+                f"KV_METADATA {kv})")
+
+
+def parquet_metadata(con: duckdb.DuckDBPyConnection, spec) -> dict[str, str]:
+    """The Parquet footer's key-value metadata (for write_parquet): the table's title
     and description, its published Table Schema (any Parquet reader lists these), and the Arrow
     schema with each field's title and description as field metadata (what pyarrow, R's arrow
     and polars show). DuckDB's writer is kept (parallel, bounded memory): it does not write an
@@ -82,7 +101,7 @@ def parquet_metadata(con: duckdb.DuckDBPyConnection, spec) -> str:
                                         for k in ("title", "description") if fields[f.name].get(k)})
                        for f in arrow], metadata=entries)
     entries["ARROW:schema"] = base64.b64encode(arrow.serialize().to_pybytes()).decode("ascii")
-    return "{" + ", ".join(f"{_sql_text(k)}: {_sql_text(v)}" for k, v in entries.items()) + "}"
+    return entries
 
 
 def _sql_text(value: str) -> str:
