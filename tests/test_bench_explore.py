@@ -6,10 +6,7 @@ read partially. No timing is asserted: the machine is shared."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import os
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -17,7 +14,7 @@ import pytest
 
 from benchmarks import explore
 from localret.rangeserver import RangeServer
-from site_helpers import AS_OF, published_sample
+from site_helpers import published_sample
 
 ROWS = 250_000  # above the explorer's whole-read threshold (200,000 rows): read partially
 GROUP = 100_000  # 3 row groups
