@@ -26,15 +26,17 @@ MEDIATYPES = {
     "duckdb": "application/vnd.duckdb",
 }
 
-# Rows per Parquet row group: DuckDB's own row group size. A browser reads a published file
-# partially (the explorer with hyparquet, the SQL page with DuckDB-WASM: the footer, then whole
-# column chunks), so a first page costs one row group of every column. Measured on a 10M-row
-# adhesions table (benchmarks/explore.py, layout): a first page needs 0.73 MB of 51 MB (1.4%)
-# with 122,880-row groups against 4.3 MB of 44 MB (9.8%) with 1,000,000-row groups, a lookup by
-# key through the min/max statistics 1.3 MB against 8.5 MB; one column (a facet) about the same
-# (1.3 against 1.1 MB). The price: the file is 17% larger and its footer 158 kB instead of 32 kB.
-# Tables under 122,880 rows are one row group either way (same bytes).
-ROW_GROUP_SIZE = 122_880
+# Rows per Parquet row group: 4 x DuckDB's own row group (122,880). Browsers read a published
+# file by ranges, and the two readers pull opposite ways (benchmarks/explore.py, 10M-row
+# adhesions, docs/benchmarks.md): the explorer (hyparquet) fetches whole column chunks, all at
+# once, so smaller groups move fewer bytes (first page + one filtered column: 2.3 MB of 51 MB with
+# 122,880-row groups, 3.7 MB of 45 MB with 491,520, 5.8 MB of 44 MB with 1,000,000), while the
+# SQL page (DuckDB-WASM 1.28) asks for about two ranges per row group one after another, so its
+# time goes with the number of groups (a GROUP BY over one column: 155 requests with 122,880-row
+# groups, 46 with 491,520, 34 with 1,000,000; 3-8 s of query against 1.6-1.9 s on this machine).
+# 491,520 keeps both readers well under 20% of the file and the SQL query under 2 s; the file is
+# 3% larger than with one group per million rows. Tables under 491,520 rows are one row group.
+ROW_GROUP_SIZE = 491_520
 
 
 @dataclass
