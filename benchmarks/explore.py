@@ -370,18 +370,23 @@ def served_paths(server, skip: str = "duckdb") -> list[str]:
 
 def page_weight(browser: Browser, server, out: Path, rel: str) -> tuple[int, list[str]]:
     """Gzipped bytes of a page and of every file it loads (each file gzipped on its own, as a
-    server with gzip on would send it), in a fresh context; the paths it loaded."""
+    server with gzip on would send it; a file read by ranges counts the bytes sent), in a fresh
+    context; the paths it loaded."""
     context, page, watch = browser.page()
     server.log.clear()
     page.goto(server.url + rel, wait_until="load")
     page.wait_for_load_state("networkidle")
     paths = served_paths(server)
+    ranged = {e.path.split("?")[0]: 0 for e in server.log.requests() if e.status == 206}
+    for e in server.log.requests():
+        if e.path.split("?")[0] in ranged:
+            ranged[e.path.split("?")[0]] += e.sent
     total = 0
     for p in paths:
         f = out / p.lstrip("/")
         if f.is_dir():
             f = f / "index.html"
-        total += gz(f.read_bytes()) if f.is_file() else 0
+        total += ranged[p] if p in ranged else gz(f.read_bytes()) if f.is_file() else 0
     browser.done(context, watch, rel)
     return total, paths
 
