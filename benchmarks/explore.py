@@ -31,6 +31,7 @@ issue's contract: `data-testid="row-count"`, `data-testid="sql-result"`, the map
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import hashlib
 import json
@@ -575,8 +576,8 @@ def main(argv: list[str] | None = None) -> list[Target]:
         metadata = footer_metadata(new / TABLE)
         table = cached_table(work, rows, metadata, package.ROW_GROUP_SIZE)
 
-    browser = Browser().__enter__() if {"weight", "members", "big", "layout"} & set(only) else None
-    try:
+    with contextlib.ExitStack() as stack:
+        browser = stack.enter_context(Browser()) if {"weight", "members", "big", "layout"} & set(only) else None
         if "layout" in only:
             targets += layout_targets(browser, work, new, rows, metadata, label)
         if "weight" in only:
@@ -599,9 +600,7 @@ def main(argv: list[str] | None = None) -> list[Target]:
             targets.append(Target("explore: requests leaving 127.0.0.1", "none", f"{len(browser.outside)}: {browser.outside[:3]}", False))
         if browser and browser.errors:
             print("  page errors:", *browser.errors[:10], sep="\n    ")
-    finally:
-        if browser:
-            browser.__exit__(None, None, None)
+            targets.append(Target("explore: console and page errors", "none", f"{len(browser.errors)}: {browser.errors[0][:120]}", False))
     return targets
 
 

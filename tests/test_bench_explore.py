@@ -39,6 +39,7 @@ def browser():
     with explore.Browser() as b:
         yield b
     assert b.outside == [], b.outside  # no request left 127.0.0.1
+    assert b.errors == [], b.errors  # no console or page error
 
 
 def test_synthetic_table_has_the_published_columns_and_layout(big):
