@@ -1,7 +1,7 @@
 """Run every benchmark and print the final table "target | measured | met?".
 
     python -m benchmarks            # everything (the 10M-row runs take many minutes)
-    python -m benchmarks --quick    # a faster subset: 200k-row validation, scale up to 1000x
+    python -m benchmarks --quick    # a faster subset: 200k-row validation, scale up to 1000x, a 1M-row table in the browser
     python -m benchmarks --only validation,incremental
     python -m benchmarks --only compare --base <commit-ish>   # old against new, one run (not in "everything")
 """
@@ -12,12 +12,12 @@ import argparse
 import time
 import traceback
 
-from benchmarks import compare, incremental, orchestration, scale, validation
+from benchmarks import compare, explore, incremental, orchestration, scale, validation
 from benchmarks.common import WORK, Target, table
 
 MODULES = {"validation": validation, "scale": scale, "orchestration": orchestration, "incremental": incremental,
-           "compare": compare}
-DEFAULT = ["validation", "scale", "orchestration", "incremental"]  # compare runs only when asked for (--only compare)
+           "explore": explore, "compare": compare}
+DEFAULT = ["validation", "scale", "orchestration", "incremental", "explore"]  # compare runs only when asked for (--only compare)
 
 
 def main(argv: list[str] | None = None) -> int:

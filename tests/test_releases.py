@@ -273,3 +273,33 @@ def test_rebuild_is_byte_identical(history, version):
 def test_rebuild_with_other_code_is_not_identical(history):
     problems = rebuild(history["out"], history["state"], "membres", "1.2.0", project=history["project"])
     assert problems  # the new column makes it another version altogether
+
+
+def test_the_parquet_layout_does_not_decide_a_release(tmp_path, monkeypatch):
+    """Rows per Parquet row group (package.ROW_GROUP_SIZE) change the file's bytes, not the data:
+    the same sources republished with another layout make no new release and leave the release
+    published before as it was."""
+    import pyarrow.parquet as pq
+
+    from localret import freshness, package, synth
+
+    # DuckDB cuts row groups at whole vectors (2,048 rows): 5,000 adhesions make 3 groups of 2,048.
+    src, out, state = tmp_path / "src", tmp_path / "public", tmp_path / "state"
+    synth.generate(src, scale=5000 / 848, adhesions=5000)
+    adhesions = out / "contractacio-agregada" / "latest" / "adhesions.parquet"
+
+    def publish(row_group_size: int):
+        monkeypatch.setattr(package, "ROW_GROUP_SIZE", row_group_size)
+        (state / freshness.RECORD).unlink(missing_ok=True)  # a whole run, not "nothing changed since"
+        return pipeline.publish(pipeline.Options(src, out, state, AS_OF, only=["contractacio-agregada"]))
+
+    first = publish(1_000_000)
+    assert [r.dataset for r in first.published] == ["contractacio-agregada"]
+    before = adhesions.read_bytes()
+    assert pq.read_metadata(adhesions).num_row_groups == 1
+    again = publish(2048)
+    assert again.published == []
+    assert adhesions.read_bytes() == before
+    # The other layout is really written: the same data into a fresh output has 3 row groups.
+    fresh = pipeline.publish(pipeline.Options(src, tmp_path / "fresh", tmp_path / "fresh-state", AS_OF, only=["contractacio-agregada"]))
+    assert fresh.published and pq.read_metadata(tmp_path / "fresh" / "contractacio-agregada" / "latest" / "adhesions.parquet").num_row_groups == 3

@@ -26,6 +26,18 @@ MEDIATYPES = {
     "duckdb": "application/vnd.duckdb",
 }
 
+# Rows per Parquet row group: 4 x DuckDB's own row group (122,880). Browsers read a published
+# file by ranges, and the two readers pull opposite ways (benchmarks/explore.py, 10M-row
+# adhesions, docs/benchmarks.md): the explorer (hyparquet) fetches whole column chunks, all at
+# once, so smaller groups move fewer bytes (first page + one filtered column: 2.3 MB of 51 MB with
+# 122,880-row groups, 3.7 MB of 45 MB with 491,520, 5.8 MB of 44 MB with 1,000,000), while the
+# SQL page (DuckDB-WASM 1.28) asks for about two ranges per row group one after another, so its
+# time goes with the number of groups (a GROUP BY over one column: 155 requests with 122,880-row
+# groups, 46 with 491,520, 34 with 1,000,000; 3-8 s of query against 1.6-1.9 s on this machine).
+# 491,520 keeps both readers well under 20% of the file and the SQL query under 2 s; the file is
+# 3% larger than with one group per million rows. Tables under 491,520 rows are one row group.
+ROW_GROUP_SIZE = 491_520
+
 
 @dataclass
 class WrittenFile:
@@ -53,15 +65,24 @@ def write_tables(con: duckdb.DuckDBPyConnection, dataset: BuiltDataset, folder: 
         csv_path, pq_path = folder / f"{spec.name}.csv", folder / f"{spec.name}.parquet"
         con.execute(f"COPY ({select}) TO '{csv_path}' (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', "
                     "ESCAPE '\"', DATEFORMAT '%Y-%m-%d', NEW_LINE '\\n')")
-        con.execute(f"COPY ({select}) TO '{pq_path}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000, "
-                    f"KV_METADATA {parquet_metadata(con, spec)})")
+        write_parquet(con, select, pq_path, parquet_metadata(con, spec))
         point()
         out[spec.name] = {fmt: WrittenFile(p.name, *file_digest(p)) for fmt, p in (("csv", csv_path), ("parquet", pq_path))}
     return out
 
 
-def parquet_metadata(con: duckdb.DuckDBPyConnection, spec) -> str:
-    """The Parquet footer's key-value metadata, as a DuckDB struct literal: the table's title
+def write_parquet(con: duckdb.DuckDBPyConnection, select: str, path: Path, metadata: dict[str, str],
+                  row_group_size: int | None = None) -> None:
+    """The one Parquet layout of every published table (benchmarks.explore writes its 10M-row
+    table with it too): ZSTD, the footer's key-value `metadata`, and row groups of
+    `row_group_size` rows, each with min/max statistics."""
+    kv = "{" + ", ".join(f"{_sql_text(k)}: {_sql_text(v)}" for k, v in metadata.items()) + "}"
+    con.execute(f"COPY ({select}) TO '{path}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {row_group_size or ROW_GROUP_SIZE}, "
+                f"KV_METADATA {kv})")
+
+
+def parquet_metadata(con: duckdb.DuckDBPyConnection, spec) -> dict[str, str]:
+    """The Parquet footer's key-value metadata (for write_parquet): the table's title
     and description, its published Table Schema (any Parquet reader lists these), and the Arrow
     schema with each field's title and description as field metadata (what pyarrow, R's arrow
     and polars show). DuckDB's writer is kept (parallel, bounded memory): it does not write an
@@ -82,7 +103,7 @@ def parquet_metadata(con: duckdb.DuckDBPyConnection, spec) -> str:
                                         for k in ("title", "description") if fields[f.name].get(k)})
                        for f in arrow], metadata=entries)
     entries["ARROW:schema"] = base64.b64encode(arrow.serialize().to_pybytes()).decode("ascii")
-    return "{" + ", ".join(f"{_sql_text(k)}: {_sql_text(v)}" for k, v in entries.items()) + "}"
+    return entries
 
 
 def _sql_text(value: str) -> str:
