@@ -205,7 +205,9 @@ def test_full_disk_publishes_nothing_and_loses_nothing(world):
 
 def test_read_only_output_fails_cleanly(world):
     mnt = world["root"] / "ro"
-    if not _mount(mnt, "size=20m"):
+    base = world["base"] / "public"
+    size_kb = sum(-(-p.stat().st_size // 4096) * 4 for p in base.rglob("*") if p.is_file())
+    if not _mount(mnt, f"size={size_kb + 4096}k"):
         pytest.skip("cannot mount a tmpfs here (not root?)")
     try:
         out = mnt / "public"

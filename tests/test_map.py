@@ -51,7 +51,7 @@ def members_on(out: Path, day: str) -> set[str]:
     published membres.csv and ens.csv (independently of the site's code)."""
     membres = pd.read_csv(out / "membres" / "latest" / "membres.csv", dtype=str, keep_default_na=False)
     ens = pd.read_csv(out / "ens" / "latest" / "ens.csv", dtype=str, keep_default_na=False)
-    ajuntaments = membres[membres.tipus_ens == "AJUNTAMENT"].merge(ens[["ens_id", "codi_ine"]], on="ens_id")
+    ajuntaments = membres[membres.tipus_ens == "AJUNTAMENT"].drop(columns=["codi_ine"], errors="ignore").merge(ens[["ens_id", "codi_ine"]], on="ens_id")
     on = ajuntaments[(ajuntaments.data_alta != "") & (ajuntaments.data_alta <= day)
                      & ((ajuntaments.data_baixa == "") | (ajuntaments.data_baixa > day))]
     return set(on.codi_ine[on.codi_ine != ""])

@@ -372,3 +372,13 @@ def test_nu_html_checker_finds_no_error(out, tmp_path):
 
 def test_page_name():
     assert [page_name(lang) for lang in ("ca", "es", "en")] == list(LANGS)
+
+
+def test_sections_keep_their_order_whatever_the_import_order():
+    """A process that imported one section before another (a test, a plugin) builds the same
+    pages: the header's links come in SECTION_MODULES order, not in import order."""
+    from localret.site.build import SECTION_MODULES, in_order
+
+    load_sections()
+    assert [fn.__module__ for fn in in_order(list(reversed(SECTIONS)))] == list(SECTION_MODULES)
+    assert in_order(list(reversed(SECTIONS))) == in_order(SECTIONS)

@@ -87,12 +87,25 @@ def section(*pages: Page):
     return register
 
 
+# The project's own sections, in the order of the header's links (credits last: it names what
+# the others ship). The order never depends on which module happened to be imported first.
+SECTION_MODULES = ("localret.site.mapa", "localret.site.explora", "localret.site.sql", "localret.site.credits")
+
+
 def load_sections() -> None:
     """Import the project's own sections (each registers itself)."""
-    from localret.site import mapa  # noqa: F401
-    from localret.site import explora  # noqa: F401
-    from localret.site import sql  # noqa: F401
-    from localret.site import credits  # noqa: F401  (last: it names what the others ship)
+    import importlib
+
+    for name in SECTION_MODULES:
+        importlib.import_module(name)
+
+
+def in_order(hooks: list) -> list:
+    """Registered hooks in a stable order: the project's by SECTION_MODULES, others after, by name."""
+    def key(fn):
+        module = fn.__module__
+        return (SECTION_MODULES.index(module) if module in SECTION_MODULES else len(SECTION_MODULES), module, fn.__name__)
+    return sorted(hooks, key=key)
 
 
 def jsonld_id(base: str, folder: str, lang: str, node: str) -> str:
@@ -146,7 +159,7 @@ class Site:
         # What the sections add to the sitemap and the header; known before any page is
         # rendered, so that every page's header lists every section.
         load_sections()
-        self.nav: list[Page] = [p for fn in SECTIONS for p in fn.pages]
+        self.nav: list[Page] = [p for fn in in_order(SECTIONS) for p in fn.pages]
 
     # ---------- shared context ----------
 
@@ -465,7 +478,7 @@ class Site:
             self.write(page_name(lang), self.index(lang))
             for ds in self.datasets:
                 self.write(f"{ds.name}/{page_name(lang)}", self.dataset_page(ds, lang))
-        for fn in SECTIONS:
+        for fn in in_order(SECTIONS):
             fn(self)
         self.write("sitemap.xml", self.sitemap())
         self.write("robots.txt", self.robots())
