@@ -87,6 +87,18 @@ def section(*pages: Page):
     return register
 
 
+# Links a section offers beside each table on its dataset's page ("explore it", "query it"):
+# fn(site, dataset_name, table_name, lang, root) -> [{"label": ..., "href": ...}], registered with
+# @table_links by the section that owns the pages linked to.
+TABLE_LINKS: list = []
+
+
+def table_links(fn):
+    if fn not in TABLE_LINKS:
+        TABLE_LINKS.append(fn)
+    return fn
+
+
 # The project's own sections, in the order of the header's links (credits last: it names what
 # the others ship). The order never depends on which module happened to be imported first.
 SECTION_MODULES = ("localret.site.mapa", "localret.site.explora", "localret.site.sql", "localret.site.credits")
@@ -346,7 +358,8 @@ class Site:
                                "fields": fields, "rows": res.get("localret:rows", 0)})
             rows = ds.read_rows(res["name"], PREVIEW_ROWS)
             previews.append({"name": res["name"], "title": res.get("title", res["name"]), "columns": [f["name"] for f in fields],
-                             "rows": [[r.get(f["name"]) or "" for f in fields] for r in rows], "total": res.get("localret:rows", len(rows))})
+                             "rows": [[r.get(f["name"]) or "" for f in fields] for r in rows], "total": res.get("localret:rows", len(rows)),
+                             "links": [link for fn in in_order(TABLE_LINKS) for link in fn(self, ds.name, res["name"], lang, root)]})
         versions = []
         for v in reversed(ds.versions):
             versions.append({"version": v.version, "date": v.date, "bump": i18n.S["bump"].get(v.bump, {}).get(lang, v.bump),

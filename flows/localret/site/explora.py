@@ -19,11 +19,13 @@ in place (a 10M-row benchmark file) is read as what it is.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import json
 from importlib import resources
 
 from localret.site import i18n, jsbundle
-from localret.site.build import Page, Site, page_name, section
+from localret.site.build import Page, Site, page_name, section, table_links
 from localret.site.published import LANGS
 
 FOLDER = "explora"
@@ -34,6 +36,8 @@ FACET_NAMES = ("tipus_ens", "tipus_data_alta", "motiu_baixa", "estat", "servei",
 MAX_FACETS = 6
 
 i18n.register({
+    "x_explore_table": {"ca": "Explora aquesta taula (filtres, recomptes, CSV)", "es": "Explora esta tabla (filtros, recuentos, CSV)",
+                        "en": "Explore this table (filters, counts, CSV)"},
     "nav_explore": {"ca": "Explora les dades", "es": "Explora los datos", "en": "Explore the data"},
     "x_title": {"ca": "Explora les dades", "es": "Explora los datos", "en": "Explore the data"},
     "x_intro": {
@@ -139,6 +143,12 @@ def suggested_facets(fields: list[dict]) -> list[str]:
     names = [f["name"] for f in fields
              if f.get("enum") or f["type"] == "boolean" or f["name"] in FACET_NAMES or f["name"].startswith("any_")]
     return names[:MAX_FACETS]
+
+
+@table_links
+def explore_link(site: Site, dataset: str, table: str, lang: str, root: str) -> list[dict]:
+    """On a dataset's page, beside each table: open it in the explorer."""
+    return [{"label": i18n.t("x_explore_table", lang), "href": f"{root}{FOLDER}/{page_name(lang)}?taula={quote(dataset)}/{quote(table)}"}]
 
 
 @section(Page(FOLDER, "index", "nav_explore"))

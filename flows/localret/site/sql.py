@@ -23,11 +23,13 @@ row count of the whole result, data-state says loading, running, done or error).
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import json
 from importlib import resources
 
 from localret.site import i18n, jsbundle
-from localret.site.build import Page, Site, json_for_script, page_name, section
+from localret.site.build import Page, Site, json_for_script, page_name, section, table_links
 from localret.site.published import LANGS, Dataset
 
 FOLDER = "explora"
@@ -84,6 +86,7 @@ MAX_ROWS = 1000  # rows the page draws; the CSV has them all
 CSV_NAME = {"ca": "consulta.csv", "es": "consulta.csv", "en": "query.csv"}
 
 i18n.register({
+    "sql_query_table": {"ca": "Consulta-la en SQL", "es": "Consúltala en SQL", "en": "Query it in SQL"},
     "nav_sql": {"ca": "Consulta SQL", "es": "Consulta SQL", "en": "SQL query"},
     "sql_title": {"ca": "Consulta les dades amb SQL", "es": "Consulta los datos con SQL", "en": "Query the data with SQL"},
     "sql_intro": {
@@ -314,6 +317,18 @@ def page(site: Site, lang: str, tables: list[dict], versions: dict[str, str], en
         "licences": [f"{ENGINE}/{name}" for name in (DUCKDB_LICENCE, ARROW_LICENCE[0], *LICENCE_FILES)],
     })
     return site.env.get_template("sql.html").render(ctx)
+
+
+@table_links
+def query_link(site: Site, dataset: str, table: str, lang: str, root: str) -> list[dict]:
+    """On a dataset's page, beside each table: its first rows in the SQL page, by its view name."""
+    if not hasattr(site, "_sql_views"):
+        site._sql_views = {(t["dataset"].name, t["table"]): t["views"] for t in queryable_tables(site.datasets)}
+    views = site._sql_views.get((dataset, table))
+    if not views:
+        return []
+    query = f"SELECT * FROM {display_name(views[0])} LIMIT 100"
+    return [{"label": i18n.t("sql_query_table", lang), "href": f"{root}{FOLDER}/{page_name(lang, STEM)}?q={quote(query)}"}]
 
 
 @section(Page(FOLDER, STEM, "nav_sql"))
