@@ -14,8 +14,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
-from matplotlib.figure import Figure
+from importlib.metadata import version
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 from localret import memo
 
@@ -69,6 +72,12 @@ class Chart:
         return f"{self.id}.{self.lang}.svg"
 
 
+def _figure(**kw) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(**kw)
+
+
 def _render(fig: Figure, title: str) -> tuple[bytes, int, int]:
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Title": title, "Creator": None}, bbox_inches="tight",
@@ -83,7 +92,7 @@ def _hbar(labels: list[str], values: list[float], lang: str, xlabel: str, *, bac
           background_label: str | None = None, value_label: str | None = None) -> Figure:
     """Horizontal bars, first label on top, each bar with its value written beside it."""
     n = len(labels)
-    fig = Figure(figsize=(WIDTH_IN, max(1.6, 0.28 * n + 0.9)))
+    fig = _figure(figsize=(WIDTH_IN, max(1.6, 0.28 * n + 0.9)))
     ax = fig.subplots()
     ys = list(range(n))[::-1]
     if background is not None:
@@ -170,7 +179,7 @@ def members_per_year(resums: Dataset, lang: str) -> Chart | None:
     order = [c for c in order if any(by_type[c].values())]
     totals = [sum(by_type[c].get(y, 0) for c in by_type) for y in years]
     title = i18n.CHARTS["members-per-year"][lang]
-    fig = Figure(figsize=(WIDTH_IN, 3.6))
+    fig = _figure(figsize=(WIDTH_IN, 3.6))
     ax = fig.subplots()
     ax.stackplot(years, [[by_type[c].get(y, 0) for y in years] for c in order],
                  labels=[i18n.code_label("tipus_ens", c, lang) for c in order], colors=PALETTE[: len(order)], alpha=0.9)
@@ -210,7 +219,7 @@ def joins_and_leavings(resums: Dataset, lang: str) -> Chart | None:
     joined = [sum(joins[y].values()) for y in years]
     left = [leavings[y] for y in years]
     title = i18n.CHARTS["joins-and-leavings"][lang]
-    fig = Figure(figsize=(WIDTH_IN, 3.4))
+    fig = _figure(figsize=(WIDTH_IN, 3.4))
     ax = fig.subplots()
     ax.bar(years, joined, color=MAIN, width=0.8, label=i18n.AXES["joins"][lang])
     drawn = [i for i, v in enumerate(left) if v]  # no empty rectangles in the SVG
@@ -294,7 +303,7 @@ def agreements_per_year(resums: Dataset, lang: str) -> Chart | None:
     years = list(range(min(int(r["any_signatura"]) for r in rows), max(int(r["any_signatura"]) for r in rows) + 1))
     kinds = [k for k in i18n.CODES["tipus_conveni"] if k in counts] + sorted(k for k in counts if k not in i18n.CODES["tipus_conveni"])
     title = i18n.CHARTS["agreements-per-year"][lang]
-    fig = Figure(figsize=(WIDTH_IN, 3.4))
+    fig = _figure(figsize=(WIDTH_IN, 3.4))
     ax = fig.subplots()
     bottom = [0] * len(years)
     for i, k in enumerate(kinds):
@@ -323,6 +332,8 @@ def agreements_per_year(resums: Dataset, lang: str) -> Chart | None:
 
 
 def _chart(chart_id: str, lang: str, title: str, alt: str, fig: Figure, headers: list[str], rows: list[list[str]]) -> Chart:
+    import matplotlib
+
     with matplotlib.rc_context(RC):
         svg, width, height = _render(fig, title)
     return Chart(chart_id, lang, title, alt, svg, width, height, headers, rows)
@@ -359,7 +370,7 @@ def _inputs_key(resums: Dataset) -> str:
     here = Path(__file__).resolve().parent
     files = sorted(p for p in resums.latest_dir.iterdir() if p.is_file()) if resums.latest_dir.is_dir() else []
     tunables = repr((RC, PALETTE, MAIN, MUTED, WIDTH_IN, MAX_BARS, PT_TO_PX))  # module values, as tests may set them
-    return memo.key(matplotlib.__version__, tunables, *(p.read_bytes() for p in (here / "charts.py", here / "i18n.py")),
+    return memo.key(version("matplotlib"), tunables, *(p.read_bytes() for p in (here / "charts.py", here / "i18n.py")),
                     json.dumps(resums.meta, sort_keys=True, default=str), resums.reference_date or "",
                     *(part for p in files for part in (p.name, p.read_bytes())))
 
@@ -374,6 +385,8 @@ def build_all(resums: Dataset | None) -> dict[tuple[str, str], Chart]:
     if cached is not None:
         return cached
     out = {}
+    import matplotlib  # only when drawing: a publication whose charts are cached never loads it
+
     with matplotlib.rc_context(RC):  # figures take their style when they are created
         for chart_id, builder in BUILDERS.items():
             for lang in i18n.LANGS:
