@@ -211,3 +211,17 @@ def pytest_unconfigure(config):
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(_EXIT_STATUS["code"])
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium, launched once per browser test module (site_helpers.CHROMIUM, ARGS)."""
+    from site_helpers import ARGS, CHROMIUM
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()

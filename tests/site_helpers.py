@@ -91,3 +91,10 @@ def sha1(path: Path) -> str:
 def tree_bytes(root: Path, suffixes: tuple[str, ...]) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
             if p.is_file() and p.suffix in suffixes}
+
+
+# Debian's Chromium, headless, with no background traffic (this machine's network is closed):
+# the browser tests' one launch (conftest.browser).
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]

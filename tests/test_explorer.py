@@ -23,7 +23,7 @@ import pytest
 from localret.rangeserver import RangeServer
 from localret.site.i18n import CODES
 from site_helpers import copy_out, package, published_sample
-from test_browser import AXE, ARGS, CHROMIUM, Watch, axe_violations
+from test_browser import AXE, CHROMIUM, Watch, axe_violations
 
 pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"),
               pytest.mark.timeout(600)]
@@ -44,17 +44,6 @@ def out(tmp_path_factory) -> Path:
 def served(out):
     with RangeServer(out) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from localret.rangeserver import RangeServer
 from localret.site import geo
 from localret.site.build import Site
 from localret.site.mapa import SHARE_CLASSES, is_member, share_class
-from site_helpers import BASE_URL, published_sample
+from site_helpers import CHROMIUM, BASE_URL, published_sample
 
 PAGES = {"ca": "mapa/index.html", "es": "mapa/index.es.html", "en": "mapa/index.en.html"}
 DAY_2014 = "2014-06-30"
@@ -197,9 +197,6 @@ def test_weights_and_the_home_page_stays_light(out):
 
 # ---------- in the browser ----------
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 AXE = Path(paths.ROOT) / "node_modules" / "axe-core" / "axe.min.js"
 browser_only = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
 
@@ -208,17 +205,6 @@ browser_only = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is 
 def server(out):
     with RangeServer(out) as srv:
         yield srv
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture

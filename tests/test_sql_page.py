@@ -27,7 +27,7 @@ from localret.site import published
 from localret.site import sql as sql_section
 from localret.site.build import Site
 from site_helpers import BASE_URL, datasets, html_pages, package, published_sample
-from test_browser import ARGS, AXE, CHROMIUM, Watch, axe_violations
+from test_browser import AXE, CHROMIUM, Watch, axe_violations
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
 
@@ -45,17 +45,6 @@ def out(tmp_path_factory) -> Path:
 def server(out):
     with RangeServer(out) as srv:
         yield srv
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture
