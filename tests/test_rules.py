@@ -372,7 +372,14 @@ def run_case(sources, case: Case):
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_rule_case(sources, case):
+def test_rule_case(sources, case, monkeypatch):
+    """Each rule's failing input is found at its file, row and field, with its severity; and
+    the big-table path finds the very same rows: a big table (validate.BIG_TABLE_ROWS) is
+    judged once per distinct value of each column and its table rules are planned by DuckDB's
+    optimizer, small tables go row by row; lowering the threshold to every table must give the
+    same findings (one more validation of the same sources, not a second copy of the case)."""
+    import localret.validate as validate_module
+
     path, row, report, src = run_case(sources, case)
     hits = [f for f in report.findings
             if (f.file, f.row, f.field, f.code, f.severity) == (path.name, row, case.field, case.code, case.severity)]
@@ -388,15 +395,6 @@ def test_rule_case(sources, case):
     if case.check:
         case.check(report, src)
 
-
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_big_table_paths_find_the_same_rows(sources, case, monkeypatch):
-    """A big table (validate.BIG_TABLE_ROWS) is judged once per distinct value of each column,
-    and its table rules are planned by DuckDB's optimizer; small tables go row by row without
-    it. Lowering the threshold to every table must give the very same findings."""
-    import localret.validate as validate_module
-
-    path, row, report, _ = run_case(sources, case)
     monkeypatch.setattr(validate_module, "BIG_TABLE_ROWS", 0)
     again, _ = sources.validate()
     assert [f.line() for f in again.sorted()] == [f.line() for f in report.sorted()]
