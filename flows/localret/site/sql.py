@@ -322,9 +322,8 @@ def page(site: Site, lang: str, tables: list[dict], versions: dict[str, str], en
 @table_links
 def query_link(site: Site, dataset: str, table: str, lang: str, root: str) -> list[dict]:
     """On a dataset's page, beside each table: its first rows in the SQL page, by its view name."""
-    if not hasattr(site, "_sql_views"):
-        site._sql_views = {(t["dataset"].name, t["table"]): t["views"] for t in queryable_tables(site.datasets)}
-    views = site._sql_views.get((dataset, table))
+    views = next((t["views"] for t in queryable_tables(site.datasets)
+                  if (t["dataset"].name, t["table"]) == (dataset, table)), None)
     if not views:
         return []
     query = f"SELECT * FROM {display_name(views[0])} LIMIT 100"
