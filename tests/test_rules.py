@@ -374,11 +374,14 @@ def run_case(sources, case: Case):
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_rule_case(sources, case, monkeypatch):
     """Each rule's failing input is found at its file, row and field, with its severity; and
-    the big-table path finds the very same rows: a big table (validate.BIG_TABLE_ROWS) is
-    judged once per distinct value of each column and its table rules are planned by DuckDB's
-    optimizer, small tables go row by row; lowering the threshold to every table must give the
-    same findings (one more validation of the same sources, not a second copy of the case)."""
+    the big-table paths find the very same rows: table rules over a big table
+    (validate.BIG_TABLE_ROWS) are planned by DuckDB's optimizer, and a column with many
+    distinct values (field_pass.OWN_QUERY_VALUES) is judged by a query of its own rather than
+    in the shared, mask-guarded one; lowering both thresholds to every table and column must
+    give the same findings (one more validation of the same sources, not a second copy of the
+    case)."""
     import localret.validate as validate_module
+    from localret.validate import field_pass
 
     path, row, report, src = run_case(sources, case)
     hits = [f for f in report.findings
@@ -396,6 +399,7 @@ def test_rule_case(sources, case, monkeypatch):
         case.check(report, src)
 
     monkeypatch.setattr(validate_module, "BIG_TABLE_ROWS", 0)
+    monkeypatch.setattr(field_pass, "OWN_QUERY_VALUES", 0)
     again, _ = sources.validate()
     assert [f.line() for f in again.sorted()] == [f.line() for f in report.sorted()]
     assert any((f.row, f.code) == (row, case.code) for f in again.findings)

@@ -473,9 +473,10 @@ def install(con, private: PrivateValues | None = None) -> None:
                         duckdb.sqltype("BOOLEAN"), type="arrow", null_handling="special", side_effects=False)
 
 
-def private_values_of(con, tables: Iterable[str]) -> PrivateValues:
+def private_values_of(con, tables: Iterable[str], values: str | None = None) -> PrivateValues:
     """The private values of the loaded sources (raw_<name>), with the register's names and the
-    run's public body names for the public-name rule."""
+    run's public body names for the public-name rule. `values`: SQL giving the private fields'
+    values (column v) when the caller has them already (validation's distinct values)."""
     import duckdb
 
     from localret import schema
@@ -484,43 +485,38 @@ def private_values_of(con, tables: Iterable[str]) -> PrivateValues:
     for name in tables:
         s = schema.source_schema(name)
         present = {r[0] for r in con.execute(f"DESCRIBE raw_{name}").fetchall()}
-        for f in s.private_fields:
-            if f.name in present:
-                # a plain address is the e-mail detector's (contains() is nearly free; a regular
-                # expression over every row of a big table is not)
-                c = f'"{f.name}"'
-                allowed = " OR ".join(f"contains(lower({c}), {sql_string('@' + d)})" for d in ALLOWED_EMAIL_DOMAINS)
-                parts.append(f"SELECT DISTINCT {c} AS v FROM raw_{name} WHERE {c} IS NOT NULL AND "
-                             f"CASE WHEN NOT contains({c}, '@') THEN true WHEN contains({c}, ' ') THEN true "
-                             f"ELSE {allowed} END")
+        if values is None:
+            parts += [f'SELECT "{f.name}" AS v FROM raw_{name}' for f in s.private_fields if f.name in present]
         for f in s.public_fields:
             if f.name in PUBLIC_NAME_FIELDS and f.name in present:
                 names.append(f'SELECT "{f.name}" AS v FROM raw_{name}')
-    if not parts:
+    if values is None and not parts:
         return PrivateValues(())
-    con.execute(f"CREATE OR REPLACE TEMP TABLE lr_private_raw AS SELECT DISTINCT v FROM ({' UNION ALL '.join(parts)})")
+    # a plain address is the e-mail detector's (contains() is nearly free; a regular expression
+    # over every value is not)
+    allowed = " OR ".join(f"contains(lower(v), {sql_string('@' + d)})" for d in ALLOWED_EMAIL_DOMAINS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE lr_private_raw AS SELECT DISTINCT v FROM "
+                f"({values if values is not None else ' UNION ALL '.join(parts)}) WHERE v IS NOT NULL AND "
+                f"CASE WHEN NOT contains(v, '@') THEN true WHEN contains(v, ' ') THEN true ELSE {allowed} END")
     # Most private values are e-mail addresses (left to the detector) and names of plain
     # letters: DuckDB drops the former and computes the compact form of the latter; Python
     # normalises only what holds other characters.
     flat = COMPACT_SQL.format(v="v")
-    rows = con.execute(f"""
-        SELECT v, CASE WHEN regexp_matches(v, {sql_string(UNSAFE_SQL)}) THEN NULL ELSE {flat} END,
-               len(regexp_extract_all(strip_accents(lower(v)), '[a-z0-9]+')),
-               regexp_matches(strip_accents(lower(v)), {sql_string(LEGAL_PERSON_WORDS.pattern)})
-        FROM lr_private_raw
-        WHERE regexp_matches(v, {sql_string(_LETTER_OR_UNSAFE)})
-          AND NOT (regexp_full_match(v, {sql_string(PLAIN_EMAIL_SQL)})
-                   AND NOT regexp_full_match(v, {sql_string(ALLOWED_EMAIL_SQL)}))""").fetchall()
-    values: list[str] = []
-    ready: list[str] = []
-    legal: list[str] = []
-    for v, f, n, reads_legal in rows:
-        if f is None:
-            values.append(v)
-        elif n >= MIN_WORDS and len(f) >= MIN_CHARS and not f.isdigit():
-            ready.append(f)
-        if reads_legal or f is None:
-            legal.append(v)
+    # The qualifying compact forms come back as one string (a Python string per value cost
+    # more than computing them); the few values Python must normalise, as they are.
+    ready_text, values, legal = con.execute(f"""
+        SELECT string_agg(f, chr(10)) FILTER (WHERE n >= {MIN_WORDS} AND length(f) >= {MIN_CHARS}
+                                              AND NOT regexp_full_match(f, '[0-9]+')),
+               coalesce(list(v) FILTER (WHERE f IS NULL), []),
+               coalesce(list(v) FILTER (WHERE reads_legal OR f IS NULL), [])
+        FROM (SELECT v, CASE WHEN regexp_matches(v, {sql_string(UNSAFE_SQL)}) THEN NULL ELSE {flat} END AS f,
+                     len(regexp_extract_all(strip_accents(lower(v)), '[a-z0-9]+')) AS n,
+                     regexp_matches(strip_accents(lower(v)), {sql_string(LEGAL_PERSON_WORDS.pattern)}) AS reads_legal
+              FROM lr_private_raw
+              WHERE regexp_matches(v, {sql_string(_LETTER_OR_UNSAFE)})
+                AND NOT (regexp_full_match(v, {sql_string(PLAIN_EMAIL_SQL)})
+                         AND NOT regexp_full_match(v, {sql_string(ALLOWED_EMAIL_SQL)})))""").fetchone()
+    ready = ready_text.split("\n") if ready_text else []
     public: list[str] = []
     if names and legal:
         # only the public names equal to a private value that reads as a legal person's matter

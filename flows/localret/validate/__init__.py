@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 from localret import personal, schema
-from localret.validate import field_rules, sanity_rules, table_rules  # noqa: F401  (they register the rules)
-from localret.schema import Field
+from localret.validate import field_pass, field_rules, sanity_rules, table_rules  # noqa: F401  (they register the rules)
+from localret.validate.field_pass import unoptimized
 from localret.validate.report import DETAIL_LIMIT, Finding, Report, clip
-from localret.validate.rules import FIELD_RULES, TABLE_RULES, Context, FieldRule
-from localret.validate.sqltypes import quote, typed
+from localret.validate.rules import FIELD_RULES, TABLE_RULES, Context  # noqa: F401  (FIELD_RULES: the registry, for callers)
+from localret.validate.sqltypes import typed
 
-# A table of this many rows is big: grouping a column's values first costs less than judging
-# every row, and DuckDB's optimizer earns its planning time. Smaller ones skip both.
+# A table rule over a table of this many rows is planned by DuckDB's optimizer, which earns
+# its planning time there; over smaller ones it costs more than the work.
 BIG_TABLE_ROWS = 50_000
 
 if TYPE_CHECKING:
@@ -31,9 +30,6 @@ def validate(sources: Sources, progress=None) -> Report:
         ca, _, en = problem.reason.partition(" / ")
         report.add(Finding(problem.file, problem.row, problem.field, None, "fitxer-illegible", "error", ca, en))
     loaded = frozenset(sources.files)
-    # the personal-data rules' functions, with this run's private values (localret/personal.py)
-    private = personal.private_values_of(sources.con, loaded)
-    personal.install(sources.con, private)
     contexts = {}
     for name in schema.SOURCE_NAMES:
         if name not in loaded:
@@ -41,18 +37,29 @@ def validate(sources: Sources, progress=None) -> Report:
         ctx = Context(name, schema.source_schema(name), sources.files[name].decimal_comma, loaded)
         contexts[name] = ctx
         build_typed_table(sources.con, ctx)
+    # Every judged column's distinct values, once (validate/field_pass.py): the field rules
+    # judge them, and the private fields' values among them are the run's private values, which
+    # the personal-data rules look for (localret/personal.py).
+    plan = field_pass.plan(contexts)
+    field_pass.collect_values(sources.con, plan)
+    private = personal.private_values_of(sources.con, loaded, values=field_pass.values_of(plan, lambda c: c.field.private))
+    personal.install(sources.con, private)
     active = [r for r in TABLE_RULES if all(t in contexts for t in r.needs) and r.applies(contexts[r.table])]
     small = [r for r in active if all(sources.files[t].rows < BIG_TABLE_ROWS for t in r.needs)]
     big = [r for r in active if r not in small]
     # The table rules run on a second connection while this one judges the fields: each side
-    # has long stretches that use one core only (planning, small tables, single-group work).
+    # has long stretches that use one core only (planning, the Python parts of the policy).
     cursor = sources.con.cursor()
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
             table_hits = pool.submit(lambda: _table_rule_hits(cursor, sources, contexts, small, optimize=False)
                                      + _table_rule_hits(cursor, sources, contexts, big, optimize=True))
+            try:
+                field_hits = field_pass.field_rule_hits(sources, plan)
+            finally:
+                field_pass.drop_values(sources.con)
             for ctx in contexts.values():
-                _add(report, _field_rule_hits(sources, ctx), private)
+                _add(report, field_hits.get(ctx.table, []), private)
                 if progress:
                     progress(ctx.table, sources.files[ctx.table].rows)
             _add(report, table_hits.result(), private)
@@ -101,100 +108,6 @@ def build_typed_table(con, ctx: Context) -> None:
     text column once more would cost more than the few casts each reader recomputes."""
     cols = ["_row"] + [f'{typed(f, f.name, ctx.decimal_comma)} AS "{f.name}"' for f in ctx.schema.public_fields]
     con.execute(f"CREATE OR REPLACE VIEW src_{ctx.table} AS SELECT {', '.join(cols)} FROM raw_{ctx.table}")
-
-
-def _field_rule_hits(sources: Sources, ctx: Context) -> list[tuple[Finding, int]]:
-    """Every field rule of a table, its predicates planned once. A field rule judges a value
-    alone, so a big table is judged once per distinct value of each column; its rows are
-    visited again only for the values found wrong."""
-    # the rule's place in the registry keeps apart rules that share a code (dades-personals)
-    checks = [Check(f"{rule.code}:{field.name}:{i}", rule, field, rule.predicate(field, ctx),
-                    "NULL" if field.private or rule.hide_value else f'CAST("{field.name}" AS VARCHAR)')
-              for field in ctx.schema.fields for i, rule in enumerate(FIELD_RULES) if rule.applies(field)]
-    if not checks:
-        return []
-    by_key = {c.key: c for c in checks}
-    file = sources.file_label(ctx.table)
-
-    def describe(k):
-        return file, by_key[k].rule.code, by_key[k].rule.severity, by_key[k].rule.message(by_key[k].field), by_key[k].field.name
-
-    if sources.files[ctx.table].rows >= BIG_TABLE_ROWS:
-        sql = _hits_per_value(sources.con, ctx.table, checks)
-        return [] if sql is None else _collect(sources.con, sql, describe)
-    with unoptimized(sources.con):
-        return _collect(sources.con, _hits_per_row(ctx.table, checks), describe)
-
-
-@contextmanager
-def unoptimized(con):
-    """For queries over a few thousand rows (or distinct values), where DuckDB's optimizer costs
-    more than the work: its filter pushdown alone copies every predicate and plans it twice."""
-    con.execute("PRAGMA disable_optimizer")
-    try:
-        yield
-    finally:
-        con.execute("PRAGMA enable_optimizer")
-
-
-@dataclass(frozen=True)
-class Check:
-    key: str  # "<rule code>:<field>:<rule index>"
-    rule: FieldRule
-    field: Field
-    condition: str  # the rule's predicate for this field
-    shown: str  # the value a finding repeats (NULL where it must not)
-
-
-def _flags(checks: list[Check]) -> tuple[str, str]:
-    """Each predicate as a flag column, and the filter that keeps rows with any flag."""
-    return (", ".join(f"({c.condition}) AS _f{i}" for i, c in enumerate(checks)),
-            " OR ".join(f"_f{i}" for i in range(len(checks))))
-
-
-def _hits_per_row(table: str, checks: list[Check]) -> str:
-    flags, any_hit = _flags(checks)
-    shown = ", ".join(f"{c.shown} AS _v{i}" for i, c in enumerate(checks))
-    picks = " UNION ALL ".join(f"SELECT _row, {quote(c.key)} AS k, _v{i} AS value FROM flagged WHERE _f{i}"
-                               for i, c in enumerate(checks))
-    return f"WITH flagged AS MATERIALIZED (SELECT * FROM (SELECT _row, {flags}, {shown} FROM raw_{table}) WHERE {any_hit}) {picks}"
-
-
-def _hits_per_value(con, table: str, checks: list[Check]) -> str | None:
-    """One query per column finds its wrong values among its distinct ones (NULL included);
-    the rows holding them are joined back only if there are any."""
-    ctes, picks = [], []
-    by_column: dict[str, list[Check]] = {}
-    for c in checks:
-        by_column.setdefault(c.field.name, []).append(c)
-    scanned = [c for mine in by_column.values() if all(x.rule.cheap for x in mine) for c in mine]
-    if scanned:  # columns that only cheap rules check: one pass over the rows, no grouping
-        flags, any_hit = _flags(scanned)
-        shown = ", ".join(f"{c.shown} AS _v{i}" for i, c in enumerate(scanned))
-        ctes.append(f"_scanned AS MATERIALIZED (SELECT * FROM (SELECT _row, {flags}, {shown} FROM raw_{table}) WHERE {any_hit})")
-        picks += [f"SELECT _row, {quote(c.key)} AS k, _v{i} AS value FROM _scanned WHERE _f{i}" for i, c in enumerate(scanned)]
-    for name, mine in by_column.items():
-        if all(x.rule.cheap for x in mine):
-            continue
-        flags, any_hit = _flags(mine)
-        bad = f'"_bad_{table}_{name}"'
-        # Two statements: in one, DuckDB would push the predicates below the DISTINCT (even a
-        # materialized one), back onto every row.
-        values = f'"_values_{table}_{name}"'
-        con.execute(f'CREATE OR REPLACE TEMP TABLE {values} AS SELECT DISTINCT "{name}" FROM raw_{table}')
-        with unoptimized(con):
-            found = con.execute(f'CREATE OR REPLACE TEMP TABLE {bad} AS SELECT * FROM (SELECT "{name}", {flags} FROM {values}) '
-                                f'WHERE {any_hit}').fetchall()[0][0]
-        con.execute(f"DROP TABLE {values}")
-        if not found:
-            continue
-        rows = f"_rows_{len(ctes)}"
-        ctes.append(f'{rows} AS MATERIALIZED (SELECT r._row, b.* FROM raw_{table} r JOIN {bad} b '
-                    f'ON r."{name}" IS NOT DISTINCT FROM b."{name}")')
-        picks += [f"SELECT _row, {quote(c.key)} AS k, {c.shown} AS value FROM {rows} WHERE _f{i}" for i, c in enumerate(mine)]
-    if not picks:
-        return None
-    return f"WITH {', '.join(ctes)} {' UNION ALL '.join(picks)}"
 
 
 def _collect(con, sql: str, describe) -> list[tuple[Finding, int]]:

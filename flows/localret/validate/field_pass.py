@@ -1,0 +1,200 @@
+"""The field rules of every source, judged in one pass over the run's distinct values.
+
+A field rule judges a value alone (rules.FieldRule.predicate), so what it needs is each
+column's distinct values, not its rows; and most rules say the same thing of every field they
+apply to (no control characters, no personal data, a date that parses). So:
+
+1. `lr_values(c, v)` holds the distinct values of every judged column of every source (c
+   numbers the column), NULL included: one statement, built once.
+2. Each rule's predicate is written over a stand-in column, `"_v"`. Checks whose predicate
+   text comes out the same (the personal-data rules on every published text field, the date
+   rules on every date...) share one expression, evaluated only on the values of their
+   columns. A run compiles a few dozen expressions, not one per rule and column of every
+   table (DuckDB spends about a millisecond binding each regular expression or macro, far more
+   than judging a small table's values), and judges each distinct value once per expression.
+3. Only the values found wrong are joined back to the rows that hold them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from localret.schema import Field
+from localret.validate.report import DETAIL_LIMIT, Finding, clip
+from localret.validate.rules import FIELD_RULES, Context, FieldRule
+
+if TYPE_CHECKING:
+    from localret.ingest import Sources
+
+VALUES = "lr_values"  # (c INTEGER, v VARCHAR): the distinct values of each judged column
+STAND_IN = "_v"  # the column a predicate is written over
+
+
+@dataclass(frozen=True)
+class Column:
+    id: int
+    table: str
+    field: Field
+
+
+@dataclass(frozen=True)
+class Check:
+    key: str  # "<rule code>:<field>:<rule index>": the rule's place keeps apart rules sharing a code
+    rule: FieldRule
+    column: Column
+    shows_value: bool  # a finding may repeat the value (not for private fields or suspect values)
+
+
+@dataclass
+class Plan:
+    """What one pass judges: the columns, and each distinct predicate text (an expression)
+    with the checks it decides, by column."""
+
+    columns: list[Column]
+    expressions: dict[str, dict[int, list[Check]]]
+
+    def masks(self, column: Column) -> list[int]:
+        """The expressions that apply to a column, as bits of MASK_BITS-bit words: each value
+        carries its column's words, and an expression tests one bit (an IN list over the
+        column numbers would cost dozens of comparisons per value and expression)."""
+        words = [0] * self.words
+        for n, by_column in enumerate(self.expressions.values()):
+            if column.id in by_column:
+                words[n // MASK_BITS] |= 1 << (n % MASK_BITS)
+        return words
+
+    @property
+    def words(self) -> int:
+        return max(1, -(-len(self.expressions) // MASK_BITS))
+
+
+MASK_BITS = 62  # bits per BIGINT mask word, sign bit left alone
+
+
+def plan(contexts: dict[str, Context]) -> Plan:
+    columns, expressions = [], {}
+    for ctx in contexts.values():
+        for field in ctx.schema.fields:
+            rules = [(i, rule) for i, rule in enumerate(FIELD_RULES) if rule.applies(field)]
+            if not rules:
+                continue
+            col = Column(len(columns), ctx.table, field)
+            columns.append(col)
+            for i, rule in rules:
+                check = Check(f"{rule.code}:{field.name}:{i}", rule, col, not (field.private or rule.hide_value))
+                sql = rule.predicate(_stand_in(field), ctx)
+                expressions.setdefault(sql, {}).setdefault(col.id, []).append(check)
+    return Plan(columns, expressions)
+
+
+def collect_values(con, plan: Plan) -> None:
+    """lr_values(c, m0.., v): every judged column's distinct values, as one table, each with its
+    column's number and mask words."""
+    parts = []
+    for col in plan.columns:
+        words = ", ".join(f"{w}::BIGINT AS m{i}" for i, w in enumerate(plan.masks(col)))
+        parts.append(f'SELECT DISTINCT {col.id} AS c, {words}, CAST("{col.field.name}" AS VARCHAR) AS v FROM raw_{col.table}')
+    if not parts:
+        parts = ["SELECT 0 AS c, 0::BIGINT AS m0, NULL::VARCHAR AS v LIMIT 0"]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {VALUES} AS {' UNION ALL '.join(parts)}")
+
+
+def values_of(plan: Plan, keep: Callable[[Column], bool]) -> str:
+    """SQL: the distinct values (column v) of the columns kept."""
+    ids = [str(c.id) for c in plan.columns if keep(c)]
+    return f"SELECT v FROM {VALUES} WHERE c IN ({', '.join(ids)})" if ids else "SELECT NULL::VARCHAR AS v LIMIT 0"
+
+
+def drop_values(con) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {VALUES}")
+
+
+def _stand_in(field: Field) -> Field:
+    return Field(STAND_IN, field.type, {**field.descriptor, "name": STAND_IN})
+
+
+# A column with this many distinct values is judged on its own, by its own expressions only;
+# the others share one query in which every expression first tests its bit of the value's mask
+# (about 17 ns a value: nothing beside a few thousand values, a second over a million).
+OWN_QUERY_VALUES = 20_000
+
+
+def field_rule_hits(sources: Sources, plan: Plan) -> dict[str, list[tuple[Finding, int]]]:
+    """Every field rule's findings, by table (each table's in row order), with the total of
+    each finding's check. lr_values must hold the plan's values."""
+    con = sources.con
+    if not plan.expressions:
+        return {}
+    sizes = dict(con.execute(f"SELECT c, count(*) FROM {VALUES} GROUP BY c").fetchall())
+    own = [c for c in plan.columns if sizes.get(c.id, 0) >= OWN_QUERY_VALUES]
+    shared = [c for c in plan.columns if c not in own]
+    sqls = list(plan.expressions)
+    bad = []  # (column id, value, expression numbers)
+    with unoptimized(con):
+        for cols in [shared] + [[c] for c in own]:
+            if not cols:
+                continue
+            ids = {c.id for c in cols}
+            used = [n for n, by_column in enumerate(plan.expressions.values()) if ids & by_column.keys()]
+            if len(cols) == 1:
+                flags = [f"({sqls[n]}) AS _f{n}" for n in used]
+            else:
+                flags = [f"(CASE WHEN (m{n // MASK_BITS} & {1 << (n % MASK_BITS)}) <> 0 THEN ({sqls[n]}) END) AS _f{n}"
+                         for n in used]
+            rows = con.execute(f'SELECT * FROM (SELECT c, v AS "{STAND_IN}", {", ".join(flags)} FROM {VALUES} '
+                               f'WHERE c IN ({", ".join(map(str, sorted(ids)))})) WHERE {" OR ".join(f"_f{n}" for n in used)}'
+                               ).fetchall()
+            bad += [(c, value, [n for n, flagged in zip(used, hit) if flagged]) for c, value, *hit in rows]
+    if not bad:
+        return {}
+    groups = list(plan.expressions.values())
+    found = [(c, value, check) for c, value, hit in bad for n in hit for check in groups[n].get(c, ())]
+    return _rows_of(sources, plan.columns, found)
+
+
+def _rows_of(sources: Sources, columns: list[Column], found: list[tuple[int, str | None, Check]]) -> dict:
+    """The rows holding the wrong values, at most DETAIL_LIMIT per check (with the check's total)."""
+    con = sources.con
+    checks = {check.key + f"@{check.column.table}": check for _, _, check in found}
+    con.execute("CREATE OR REPLACE TEMP TABLE lr_bad (c INTEGER, v VARCHAR, k VARCHAR, shown BOOLEAN)")
+    con.executemany("INSERT INTO lr_bad VALUES (?, ?, ?, ?)",
+                    [(c, v, check.key + f"@{check.column.table}", check.shows_value) for c, v, check in found])
+    by_table: dict[str, list[Column]] = {}
+    for c in sorted({c for c, _, _ in found}):
+        by_table.setdefault(columns[c].table, []).append(columns[c])
+    out = {}
+    for table, cols in by_table.items():
+        picks = " UNION ALL ".join(
+            f'SELECT r._row, b.k, CASE WHEN b.shown THEN CAST(r."{col.field.name}" AS VARCHAR) END AS value '
+            f'FROM raw_{table} r JOIN lr_bad b ON b.c = {col.id} AND r."{col.field.name}" IS NOT DISTINCT FROM b.v'
+            for col in cols)
+        rows = con.execute(f"""
+            WITH hits AS ({picks})
+            SELECT _row, k, value, count(*) OVER (PARTITION BY k) AS n FROM hits
+            QUALIFY row_number() OVER (PARTITION BY k ORDER BY _row) <= {DETAIL_LIMIT}
+            ORDER BY _row, k""").fetchall()
+        file = sources.file_label(table)
+        hits = []
+        for row, k, value, n in rows:
+            check = checks[k]
+            ca, en = check.rule.message(check.column.field)
+            hits.append((Finding(file, row, check.column.field.name, clip(value), check.rule.code, check.rule.severity, ca, en), n))
+        out[table] = hits
+    con.execute("DROP TABLE lr_bad")
+    return out
+
+
+class unoptimized:
+    """For queries whose work is small beside their planning (a few thousand rows, or distinct
+    values): DuckDB's filter pushdown alone copies every predicate and plans it twice."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def __enter__(self):
+        self.con.execute("PRAGMA disable_optimizer")
+
+    def __exit__(self, *exc):
+        self.con.execute("PRAGMA enable_optimizer")
+

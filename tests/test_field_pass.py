@@ -1,0 +1,76 @@
+"""The field rules' single pass (localret/validate/field_pass.py): every judged column's
+distinct values in one table, one expression per distinct predicate text, each value judged
+once per expression, and only wrong values joined back to their rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from localret import schema
+from localret.validate import field_pass
+from localret.validate.rules import ERROR, FIELD_RULES, Context, FieldRule, fixed
+
+
+def contexts() -> dict[str, Context]:
+    names = frozenset(schema.SOURCE_NAMES)
+    return {n: Context(n, schema.source_schema(n), False, names) for n in schema.SOURCE_NAMES}
+
+
+def test_checks_that_say_the_same_share_one_expression():
+    """The same rule on fields alike (personal data on every published text field, the date
+    rules on every date) compiles once: far fewer expressions than checks, and every check
+    sits in exactly one expression, under its own column."""
+    plan = field_pass.plan(contexts())
+    checks = [(c, check.key) for by_column in plan.expressions.values() for c, cs in by_column.items() for check in cs]
+    assert len(checks) == len(set(checks))
+    judged = {(col.id, f"{rule.code}:{col.field.name}:{i}") for col in plan.columns
+              for i, rule in enumerate(FIELD_RULES) if rule.applies(col.field)}
+    assert set(checks) == judged
+    assert len(plan.expressions) * 4 < len(checks), (len(plan.expressions), len(checks))
+    # a private field is judged (its sanity), but no check of it may repeat its value
+    private = [check for by_column in plan.expressions.values() for cs in by_column.values() for check in cs
+               if check.column.field.private]
+    assert private and not any(check.shows_value for check in private)
+
+
+@pytest.fixture
+def many_rules(monkeypatch):
+    """More distinct predicates than one mask word holds: each fires on one value of
+    adhesions.operador only."""
+    extra = [FieldRule(code=f"prova-{i}", severity=ERROR, message=fixed(f"prova {i}", f"test {i}"),
+                       applies=lambda f: f.name == "operador",
+                       predicate=(lambda i: lambda f, ctx: f""""{f.name}" = 'Operador {i}'""")(i))
+             for i in range(2 * field_pass.MASK_BITS + 5)]
+    monkeypatch.setattr("localret.validate.rules.FIELD_RULES", FIELD_RULES + extra)
+    monkeypatch.setattr(field_pass, "FIELD_RULES", FIELD_RULES + extra)
+    return extra
+
+
+@pytest.mark.parametrize("own_query_values", [10**9, 0], ids=["shared-query", "own-queries"])
+def test_each_expression_finds_its_own_rows_past_one_mask_word(sources, many_rules, own_query_values, monkeypatch):
+    """With more expressions than MASK_BITS, each still tests its own bit: a value wrong for
+    rule n is reported by rule n alone, at its row, in its file and field; the same value in
+    another column (membres.nom) is not judged by rules that do not apply there."""
+    monkeypatch.setattr(field_pass, "OWN_QUERY_VALUES", own_query_values)
+    picks = [0, field_pass.MASK_BITS - 1, field_pass.MASK_BITS, 2 * field_pass.MASK_BITS + 4]
+    adhesions = sources.table("adhesions")
+    rows = {}
+    for n, row in zip(picks, (2, 3, 5, 8)):
+        adhesions.set(row, "operador", f"Operador {n}")
+        rows[n] = row
+    adhesions.save()
+    membres = sources.table("membres")
+    membres.set(2, "nom", f"Operador {picks[0]}")
+    membres.save()
+    report, _ = sources.validate()
+    found = sorted((f.code, f.file, f.row, f.field, f.value) for f in report.findings if f.code.startswith("prova-"))
+    assert found == sorted((f"prova-{n}", "adhesions.csv", row, "operador", f"Operador {n}") for n, row in rows.items())
+
+
+def test_the_pass_leaves_no_table_behind(sources):
+    """lr_values and lr_bad are the pass's own: gone once validation is over, found or not."""
+    sources.set("adhesions", 2, "data_adhesio", "31/02/2020")
+    report, src = sources.validate()
+    assert any(f.code == "tipus-incorrecte" for f in report.findings)
+    left = {r[0] for r in src.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert not left & {field_pass.VALUES, "lr_bad"}, left
