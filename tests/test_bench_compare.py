@@ -35,3 +35,34 @@ def test_a_module_missing_from_the_base_tree_is_not_taken_from_the_other(base_si
     r = subprocess.run([compare.PYTHON, "-P", "-c", code, str(base_side.tree)], cwd=base_side.tree,
                        env=base_side.env(), capture_output=True, text=True)
     assert r.returncode != 0 and "No module named 'localret.fault'" in r.stderr
+
+
+def test_own_sources_each_side_validated_by_frictionless_with_its_own_schemas(base_side, tmp_path, monkeypatch):
+    """--own-sources: a side's sources come from its own tree's generator (folder named by its
+    synth.py), and frictionless-py validates them with that side's source schemas."""
+    monkeypatch.setattr(compare, "WORK", tmp_path / "work")
+    synth_py = base_side.tree / "flows" / "localret" / "synth.py"
+    synth_py.write_text(synth_py.read_text() + "\n# the base tree's own generator\n")
+    folder = compare.synth(900, base_side.tree)
+    assert folder != compare.synth(900, compare.ROOT)  # another generator, another folder
+    assert sum(1 for _ in (folder / "adhesions.csv").open()) == 901
+    c = compare.Compare(base_side, compare.Side("new", compare.ROOT, ""), 1, 900, own_sources=True)
+    seconds = c.frictionless_run(base_side, folder)
+    assert seconds > 0
+    (folder / "adhesions.csv").write_text((folder / "adhesions.csv").read_text().replace(",AJUNTAMENT,", ",AJUNTAMENTS,", 1))
+    with pytest.raises(SystemExit, match="frictionless finds"):
+        c.frictionless_run(base_side, folder)
+
+
+def test_the_frictionless_figure_is_compared_the_right_way_round():
+    """The figure is frictionless's time over ours: a new tree that is slower than the base in
+    seconds but validates more (frictionless takes longer too) may still keep the figure."""
+    base, new = compare.Side("base", compare.ROOT, "b"), compare.Side("new", compare.ROOT, "n")
+    base.runs["validation"], new.runs["validation"] = [2.0, 2.0, 2.0], [2.2, 2.2, 2.2]
+    text, targets = compare.report(base, new, ["validation"], 1000, False, {"base": 40.0, "new": 50.0})
+    figure = [t for t in targets if "frictionless" in t.name]
+    assert len(figure) == 1 and figure[0].met  # 22.7x against 20.0x
+    assert "| frictionless / ours" in text
+    text, targets = compare.report(base, new, ["validation"], 1000, False, {"base": 40.0, "new": 40.0})
+    assert not [t for t in targets if "frictionless" in t.name][0].met  # 18.2x against 20.0x
+    assert not [t for t in targets if t.name.endswith("rows new/base")][0].met  # 1.10x > 1.05x
