@@ -175,3 +175,38 @@ def test_a_value_that_another_rule_shows_is_hidden_when_it_is_personal(sources):
     hits = [f for f in report.findings if f.code == "nif-incorrecte" and f.row == row]
     assert hits and all(f.value is None for f in hits)
     assert "612 345 678" not in report.to_text(limit=None) + report.to_json()
+
+
+# --- find_many: the batch form (as DuckDB's batches call it) says what find says of each text -----
+def _batch_texts():
+    from hypothesis import strategies as st
+
+    names = ["Joan Puig", "Núria Vilaró i Soler", "Mercè Gràcia", "Iñaki Bosch"]
+    pieces = st.sampled_from(names + ["JOAN-PUIG", "joan\u00a0puig", "Joan\nPuig", "Joan ’Puig’", "Puigdollers", "de",
+                                      "Ajuntament", "l·l", "—", "…", "\u0085", "\u0091", "€", "Ωmega", "北京", "ǅ", "Ｊｏａｎ", " "])
+    text = st.lists(pieces, max_size=6).map(" ".join) | st.text(max_size=20)
+    return names, st.lists(st.none() | text, max_size=12)
+
+
+def test_find_many_equals_find_for_every_text_and_array_form():
+    """Lists, pyarrow string and large_string arrays, sliced arrays and nulls: the batch search
+    (bytes joined by numpy, latin-1 or cp1252 translation, automaton) finds exactly what the
+    exact rule finds in each text, whichever encoding path the batch takes."""
+    import pyarrow as pa
+    from hypothesis import HealthCheck, given, settings
+
+    names, batches = _batch_texts()
+    pv = PrivateValues(names)
+
+    @settings(max_examples=300, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(batches)
+    def check(texts):
+        expected = [t is not None and pv.find(t) for t in texts]
+        assert pv.find_many(texts) == expected
+        for kind in (pa.string(), pa.large_string()):
+            array = pa.array(["x"] + texts + ["y"], kind)
+            assert pv.find_many(array.slice(1, len(texts))) == expected
+            assert pv.find_many(pa.chunked_array([array.slice(1, len(texts))], kind)) == expected
+
+    check()

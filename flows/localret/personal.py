@@ -2,7 +2,7 @@
 
 One policy, used by validation (every published text field of every source) and by the
 privacy guard (every published byte). It needs nothing but Python; `install` adds it to a
-DuckDB connection as a cheap RE2 prefilter plus scalar functions, so that big tables are
+DuckDB connection as a cheap RE2 prefilter plus scalar functions, so that columns are
 judged once per distinct value and Python only sees the few values the prefilter lets by.
 
 Matching happens on normalised text (`normalise`): NFKC, case folding, accents stripped,
@@ -241,6 +241,9 @@ def _safe_compact_table() -> tuple[bytes, bytes]:
 
 
 _SAFE_TABLE, _SAFE_DELETE = _safe_compact_table()
+# The safe characters outside Latin-1, as UTF-8 bytes: punctuation only (find_many drops them).
+_BEYOND_LATIN1 = re.compile(b"|".join(re.escape(c.encode()) for c in SAFE_CHARS if ord(c) > 0xFF))
+assert not any(c.isalnum() for c in SAFE_CHARS if ord(c) > 0xFF)
 
 
 def detect(text: str, normalised: bool = False) -> list[str]:
@@ -360,16 +363,24 @@ class PrivateValues:
         out = [False] * n
         if self._automaton is None or not n:
             return out
-        joined, value = _joined_lines(texts)
+        data, value = _joined_lines(texts)
         try:
             # ASCII, Catalan and Spanish accented letters, typographic quotes and dashes only:
-            # one byte each in cp1252, compacted by one table lookup per byte (the same compact
-            # forms as the exact rule below; NFKD over the whole batch cost ten times more).
-            # Any other character fails the encoding, or stays a byte >= 0x80 that fails the
-            # ASCII decoding: no separate scan for them.
-            flat = joined.encode("cp1252").translate(_SAFE_TABLE, _SAFE_DELETE).decode("ascii")
+            # one byte each, compacted by one table lookup per byte (the same compact forms as
+            # the exact rule below; NFKD over the whole batch cost ten times more). Latin-1,
+            # which Python encodes at C speed (Windows-1252 goes through a character map, 3x
+            # slower); its bytes 0x80-0x9F are C1 controls, which the table deletes or leaves to
+            # fail, as normalising would drop them. Any other character fails the encoding, or
+            # stays a byte >= 0x80 that fails the ASCII decoding: no separate scan for them.
+            if data.isascii():
+                encoded = data
+            else:
+                # the safe characters beyond Latin-1 (typographic quotes, dashes, ellipsis) are
+                # punctuation, which the compact form drops anyway: dropped from the bytes first
+                encoded = _BEYOND_LATIN1.sub(b"", data).decode("utf-8").encode("latin-1")
+            flat = encoded.translate(_SAFE_TABLE, _SAFE_DELETE).decode("ascii")
         except UnicodeError:
-            flat = _NOT_WORD_KEEP_NEWLINE.sub("", normalise(joined, keep_newlines=True))
+            flat = _NOT_WORD_KEEP_NEWLINE.sub("", normalise(data.decode("utf-8"), keep_newlines=True))
         # one automaton pass: no candidate (the usual batch) costs only that pass
         line_ends = None
         for end in self.candidates(flat):
@@ -385,38 +396,28 @@ class PrivateValues:
 _NEWLINE = re.compile("\n")
 
 
-def _joined_lines(texts) -> tuple[str, Callable[[int], str | None]]:
-    """The texts as one string, one per line (a line break inside a text becomes a space, a
-    missing text an empty line), and a way back to each text. A pyarrow array is joined by
-    pyarrow, without making a Python string of every value."""
+def _joined_lines(texts) -> tuple[bytes, Callable[[int], str | None]]:
+    """The texts as one UTF-8 string, one per line (a line break inside a text becomes a space,
+    a missing text an empty line), and a way back to each text. A pyarrow array is joined from
+    its own buffers, without making a Python string of every value."""
     if hasattr(texts, "to_pylist"):
+        import numpy as np
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         array = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
         if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
             array = array.cast(pa.large_string())  # string_view, as newer DuckDB hands it
-        lines = pc.binary_join_element_wise(pc.replace_substring(array, "\n", " "), pa.scalar("", array.type),
-                                            pa.scalar("\n", array.type),
-                                            null_handling="replace", null_replacement="")
-        joined = "".join(lines.to_pylist()) if lines.null_count else _string_data(lines)
+        if array.null_count:  # a null slot may hold bytes: its line is left empty explicitly
+            array = array.fill_null("")
+        width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+        offsets = np.frombuffer(array.buffers()[1], dtype=width, count=len(array) + 1, offset=array.offset * width().itemsize)
+        data = array.buffers()[2]
+        data = b"" if data is None else memoryview(data)[int(offsets[0]):int(offsets[-1])].tobytes().replace(b"\n", b" ")
+        # a line feed after each text, inserted at the texts' ends in one numpy call
+        joined = np.insert(np.frombuffer(data, dtype=np.uint8), (offsets[1:] - offsets[0]).astype(np.int64), 10).tobytes()
         return joined, lambda i: array[i].as_py()
     values = list(texts)
-    return "\n".join("" if t is None else t.replace("\n", " ") for t in values) + "\n", values.__getitem__
-
-
-def _string_data(array) -> str:
-    """The characters of a pyarrow string array's values, back to back (its data buffer)."""
-    import numpy as np
-    import pyarrow as pa
-
-    if not pa.types.is_large_string(array.type):
-        array = array.cast(pa.large_string())
-    data = array.buffers()[2]
-    if data is None:
-        return ""
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64, count=len(array) + 1, offset=array.offset * 8)
-    return memoryview(data)[int(offsets[0]):int(offsets[-1])].tobytes().decode("utf-8")
+    return ("\n".join("" if t is None else t.replace("\n", " ") for t in values) + "\n").encode("utf-8"), values.__getitem__
 
 
 # ---------------------------------------------------------------------------------------------

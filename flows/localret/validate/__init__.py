@@ -15,8 +15,9 @@ from localret.validate.report import DETAIL_LIMIT, Finding, Report, clip
 from localret.validate.rules import FIELD_RULES, TABLE_RULES, Context  # noqa: F401  (FIELD_RULES: the registry, for callers)
 from localret.validate.sqltypes import typed
 
-# A table rule over a table of this many rows is planned by DuckDB's optimizer, which earns
-# its planning time there; over smaller ones it costs more than the work.
+# A table of this many rows is big: its table rules are planned by DuckDB's optimizer, which
+# earns its planning time there (over smaller ones it costs more than the work), and its typed
+# table is a view (build_typed_table).
 BIG_TABLE_ROWS = 50_000
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def validate(sources: Sources, progress=None) -> Report:
             continue
         ctx = Context(name, schema.source_schema(name), sources.files[name].decimal_comma, loaded)
         contexts[name] = ctx
-        build_typed_table(sources.con, ctx)
+        build_typed_table(sources.con, ctx, sources.files[name].rows)
     # Every judged column's distinct values, once (validate/field_pass.py): the field rules
     # judge them, and the private fields' values among them are the run's private values, which
     # the personal-data rules look for (localret/personal.py).
@@ -99,15 +100,20 @@ def typed_tables(sources: Sources) -> None:
     loaded = frozenset(sources.files)
     for name in schema.SOURCE_NAMES:
         if name in loaded:
-            build_typed_table(sources.con, Context(name, schema.source_schema(name), sources.files[name].decimal_comma, loaded))
+            build_typed_table(sources.con, Context(name, schema.source_schema(name), sources.files[name].decimal_comma, loaded),
+                              sources.files[name].rows)
 
 
-def build_typed_table(con, ctx: Context) -> None:
+def build_typed_table(con, ctx: Context, rows: int) -> None:
     """src_<name>: the row number and every public field in its schema type. Private fields
-    stop here: no later stage can read them, so none can publish them. A view: copying every
-    text column once more would cost more than the few casts each reader recomputes."""
+    stop here: no later stage can read them, so none can publish them. A big table's is a view:
+    copying every text column once more would cost more than the few casts each reader
+    recomputes. A small one's is a table: the casts are nothing, but a view makes every query
+    that reads it bind and plan them all again (the small tables' rules run unoptimized, so
+    without projection pushdown)."""
     cols = ["_row"] + [f'{typed(f, f.name, ctx.decimal_comma)} AS "{f.name}"' for f in ctx.schema.public_fields]
-    con.execute(f"CREATE OR REPLACE VIEW src_{ctx.table} AS SELECT {', '.join(cols)} FROM raw_{ctx.table}")
+    kind = "VIEW" if rows >= BIG_TABLE_ROWS else "TABLE"
+    con.execute(f"CREATE OR REPLACE {kind} src_{ctx.table} AS SELECT {', '.join(cols)} FROM raw_{ctx.table}")
 
 
 def _collect(con, sql: str, describe) -> list[tuple[Finding, int]]:

@@ -34,15 +34,12 @@ class FieldRule:
     message: Callable[[Field], tuple[str, str]]  # (català, English)
     applies: Callable[[Field], bool]
     # SQL boolean over the field's raw text column alone: true = a problem. Nothing else may
-    # decide it (no other column, no row number): big tables are judged once per distinct
-    # value of the column, and the rows holding a wrong value are found afterwards.
+    # decide it (no other column, no row number, nothing of the field but its descriptor):
+    # each distinct value is judged once, over a stand-in column for every field alike, and the
+    # rows holding a wrong value are found afterwards (validate/field_pass.py).
     predicate: Callable[[Field, Context], str]
     # The report never repeats a value this rule suspects of being personal data.
     hide_value: bool = False
-    # Cheap enough to judge every row of a big table: a column that only such rules check is
-    # scanned once instead of having its distinct values grouped first (a private column of
-    # names or e-mails has about as many distinct values as rows).
-    cheap: bool = False
 
 
 @dataclass(frozen=True)

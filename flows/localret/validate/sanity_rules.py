@@ -34,7 +34,6 @@ def free_text(field) -> bool:
 control_rule = field_rule(FieldRule(
     code="caracter-control",
     severity=ERROR,
-    cheap=True,
     message=lambda f: (
         "el text conté un caràcter de control o una marca invisible de direcció del text (U+0000-U+001F, U+007F-U+009F, "
         "U+202A-U+202E, U+2066-U+2069)" + ("; aquí només s'admeten el tabulador i el salt de línia" if free_text(f) else
@@ -49,7 +48,6 @@ control_rule = field_rule(FieldRule(
 field_size_rule = field_rule(FieldRule(
     code="camp-massa-gran",
     severity=ERROR,
-    cheap=True,
     message=fixed(f"el camp ocupa més de {MAX_FIELD_BYTES // 2**20} MiB (límit per cel·la)",
                   f"the field is larger than {MAX_FIELD_BYTES // 2**20} MiB (the limit per cell)"),
     applies=lambda f: True,
@@ -90,7 +88,6 @@ future_date_rule = field_rule(FieldRule(
 error_value_rule = field_rule(FieldRule(
     code="valor-error-excel",
     severity=ERROR,
-    cheap=True,
     message=fixed("la cel·la conté un valor d'error del full de càlcul (#N/A, #REF!, #DIV/0!...), no una dada",
                   "the cell holds a spreadsheet error value (#N/A, #REF!, #DIV/0!...), not data"),
     applies=lambda f: True,
