@@ -21,8 +21,9 @@ median of its runs:
                them too, once per side, with that side's source schemas: the figure compared is
                then benchmarks.validation's own, frictionless's time over ours on the same
                bytes (higher is better), beside the plain seconds.
-  bare       : `localret publish --no-prefect` of the new tree's datasets/sample, fresh --out
-               and --state, --as-of 2026-11-27. Median of 3.
+  bare       : `localret publish --no-prefect` of the new tree's datasets/sample (with
+               --own-sources, each side's own), fresh --out and --state, --as-of 2026-11-27.
+               Median of 3.
   prefect    : the same publish, cold, with Prefect's ephemeral server (offline, quiet; a
                benchmark-only PREFECT_HOME migrated once beforehand). Median of 3.
   no change  : a second `--no-prefect` publish of the same sources on the output of a first
@@ -185,7 +186,8 @@ class Compare:
         return data["seconds"]
 
     def publish(self, side: Side, out_dir: Path, prefect: bool) -> tuple[float, str]:
-        cmd = [PYTHON, "-P", "-c", PUBLISH_CHILD, str(side.tree), "publish", "--sources", str(SAMPLE),
+        sample = side.tree / "datasets" / "sample" if self.own_sources else SAMPLE
+        cmd = [PYTHON, "-P", "-c", PUBLISH_CHILD, str(side.tree), "publish", "--sources", str(sample),
                "--out", str(out_dir / "public"), "--state", str(out_dir / "state"), "--as-of", AS_OF]
         if not prefect:
             cmd.append("--no-prefect")

@@ -129,3 +129,31 @@ def test_private_mail_addresses_are_stopped_by_the_pattern(tmp_path):
     (tmp_path / "b.md").write_text("Contacte: jordi.pla@localret.cat\n", encoding="utf-8")
     hits = {(h.file.split(":")[0], h.kind) for h in guard.scan(tmp_path)}
     assert hits == {("t.xlsx", "correu electrònic / e-mail"), ("a.md", "correu electrònic / e-mail"), ("b.md", PRIVATE_VALUE)}
+
+
+def test_small_tables_judged_together_keep_each_hit_in_its_own_file_row_and_field(guard, tmp_path):
+    """Small CSV and Parquet files (and a DuckDB file's small tables) are judged in one batch:
+    each hit still names its own file, row and column, clean neighbours with the same column
+    names get none, and hits come back in file order."""
+    con = duckdb.connect()
+    for n in range(6):
+        notes = [f"nota {n}-{r}" for r in range(5)]
+        if n == 2:
+            notes[3] = f"trucar al {PHONE}"
+        if n == 4:
+            notes[1] = SECRET.upper()
+        frame = pa.table({"nom": [f"Ajuntament {n}-{r}" for r in range(5)], "nota": notes})
+        if n % 2:
+            pq.write_table(frame, tmp_path / f"t{n}.parquet")
+        else:
+            con.execute(f"COPY (SELECT * FROM frame) TO '{tmp_path / f't{n}.csv'}' (HEADER)")
+    db = duckdb.connect(str(tmp_path / "z.duckdb"))
+    db.execute("CREATE TABLE a AS SELECT 'net' AS nota FROM range(3)")
+    db.execute(f"CREATE TABLE b AS SELECT CASE WHEN range = 2 THEN '{SECRET}' ELSE 'net' END AS nota FROM range(4)")
+    db.close()
+    hits = guard.scan(tmp_path)
+    assert [(h.file, h.row, h.field, h.kind) for h in hits] == [
+        ("t2.csv", 5, "nota", "telèfon / phone"),
+        ("t4.csv", 3, "nota", PRIVATE_VALUE),
+        ("z.duckdb:b", 4, "nota", PRIVATE_VALUE),
+    ]

@@ -16,7 +16,8 @@ a script, stylesheet or licence text whose bytes equal a file of the pinned Java
 or a bundle of the site's own modules (code made from code alone; jsbundle.pinned_code).
 
 Memory stays flat whatever the size of a file: tables are judged by DuckDB once per distinct
-value of each text column (streaming, spilling under the connection's memory limit), and text
+value of each text column (streaming, spilling under the connection's memory limit; the small
+tables of a run all in one batch, whose cost was planning, each big one alone), and text
 and XLSX parts are read in blocks (XLSX parts cut after a tag, so that no cell's text is split;
 plain text with an overlap longer than anything searched for)."""
 
@@ -55,6 +56,8 @@ _NUMBER = re.compile(r"\s*[-+]?[0-9]+(?:\.[0-9]+)?\s*")
 _NUMBER_NODE = re.compile(r">\s*[-+]?[0-9]+(?:\.[0-9]+)?\s*<")
 TEXT_TYPES = {"VARCHAR", "JSON"}
 SMALL_TEXT = 256 << 10  # characters: below this, Python's regular expressions search directly
+SMALL_TABLE_BYTES = 8 << 20  # a CSV or Parquet file this small is judged together with the others
+SMALL_TABLE_ROWS = 100_000  # so is a DuckDB file's table of at most this many rows
 BLOCK = 4 << 20  # bytes read at a time from a text file or an XLSX part
 OVERLAP = 512  # characters a text block shares with the next; at least the longest match searched
 HEAD_MAX = 1 << 20  # bytes of a sheet kept to name its columns
@@ -108,62 +111,80 @@ class Guard:
             root = folder.resolve()
             paths = sorted({folder / p for p in only if not Path(p).is_absolute()})
             paths = [p for p in paths if p.is_file() and p.resolve().is_relative_to(root)]
-        hits: list[Hit] = []
+        found: dict[int, list[Hit]] = {}  # by the file's place in `paths`: hits in file order
+        small: list[tuple[int, str, str, set[str]]] = []  # small tables, judged together at the end
         for i, path in enumerate(paths):
             rel = path.relative_to(folder).as_posix()
             progress.update(i, len(paths), "files", detail=path.name)
             suffix = path.suffix.lower()
             if suffix in CODE_SUFFIXES and _pinned_code(path):
                 continue  # bytes of the pinned libraries or of a bundle of our code: never data
-            if suffix == ".csv":
-                hits += self._table(rel, f"read_csv({_sql_string(str(path))}, all_varchar=true, header=true)",
-                                    _csv_numeric(path))
-            elif suffix == ".parquet":
-                hits += self._table(rel, f"read_parquet({_sql_string(str(path))})")
+            if suffix in (".csv", ".parquet"):
+                source = (f"read_csv({_sql_string(str(path))}, all_varchar=true, header=true)" if suffix == ".csv"
+                          else f"read_parquet({_sql_string(str(path))})")
+                table = (i, rel, source, _csv_numeric(path) if suffix == ".csv" else set())
+                if path.stat().st_size <= SMALL_TABLE_BYTES:
+                    small.append(table)
+                else:
+                    found[i] = self._tables([table[1:]])[0]
             elif suffix == ".duckdb":
-                hits += self._database(rel, path)
+                found[i] = self._database(rel, path)
             elif suffix == ".xlsx":
-                hits += self._xlsx(rel, path)
+                found[i] = self._xlsx(rel, path)
             elif suffix in JSON_SUFFIXES:
                 with path.open("rb") as fh:
-                    hits += self._json_stream(rel, fh)
+                    found[i] = self._json_stream(rel, fh)
             elif suffix in TEXT_SUFFIXES:
                 with path.open("rb") as fh:
-                    hits += self._text_stream(rel, fh, numbers=suffix not in XML_SUFFIXES)
+                    found[i] = self._text_stream(rel, fh, numbers=suffix not in XML_SUFFIXES)
         progress.update(len(paths), len(paths), "files", detail="")
-        return hits
+        for (i, *_), table_hits in zip(small, self._tables([t[1:] for t in small])):
+            found[i] = table_hits
+        return [hit for i in sorted(found) for hit in found[i]]
 
     # ---------- tables ----------
 
-    def _table(self, rel: str, source: str, skip: set[str] = frozenset()) -> list[Hit]:
-        """Each text column's distinct values are judged once by the policy (its RE2 prefilter
-        in DuckDB, Python only for what that lets by); the first row holding a flagged value is
-        then found, in file order, only for the columns that have one."""
-        described = self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-        columns = [r[0] for r in described if r[1] in TEXT_TYPES and r[0] not in skip]
-        hits: list[Hit] = []
-        names = "\n".join(r[0] for r in described)
-        for kind in self._found(personal.normalise(names, keep_newlines=True), set()):
-            hits.append(Hit(rel, 1, None, kind))
-        if not columns:
+    def _tables(self, tables: list[tuple[str, str, set[str]]]) -> list[list[Hit]]:
+        """The hits of each (rel, source, columns to skip). Each text column's distinct values
+        are judged once by the policy (its RE2 prefilter in DuckDB, Python only for what that
+        lets by), all the tables' at once: a few statements and one compiled set of predicates
+        for many small tables, not one each (their cost was the planning). The first row holding
+        a flagged value is then found, in file order, only for the columns that have one."""
+        hits: list[list[Hit]] = [[] for _ in tables]
+        columns: list[tuple[int, str]] = []  # (table, column) of every text column judged
+        parts = []
+        for t, (rel, source, skip) in enumerate(tables):
+            described = self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+            names = "\n".join(r[0] for r in described)
+            for kind in self._found(personal.normalise(names, keep_newlines=True), set()):
+                hits[t].append(Hit(rel, 1, None, kind))
+            text = [r[0] for r in described if r[1] in TEXT_TYPES and r[0] not in skip]
+            if not text:
+                continue
+            cells = ", ".join(f"{{'i': {len(columns) + k}, 'v': CAST({_ident(c)} AS VARCHAR)}}" for k, c in enumerate(text))
+            parts.append(f"SELECT DISTINCT i, v FROM (SELECT UNNEST([{cells}], recursive := true) FROM {source}) "
+                         f"WHERE v IS NOT NULL")
+            columns += [(t, c) for c in text]
+        if not parts:
             return hits
-        cells = ", ".join(f"{{'i': {i}, 'v': CAST({_ident(c)} AS VARCHAR)}}" for i, c in enumerate(columns))
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE guard_values AS SELECT DISTINCT i, v FROM "
-                         f"(SELECT UNNEST([{cells}], recursive := true) FROM {source}) WHERE v IS NOT NULL")
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE guard_values AS {' UNION ALL '.join(parts)}")
         flags = [personal.kind_predicate("v", d) for d in PATTERNS.values()] + [personal.private_predicate("v")]
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE guard_hits AS SELECT * FROM (SELECT i, v, "
                          f"{', '.join(f'{f} AS f{k}' for k, f in enumerate(flags))} FROM guard_values) "
                          f"WHERE {' OR '.join(f'f{k}' for k in range(len(flags)))}")
-        found = self.con.execute("SELECT i, " + ", ".join(f"bool_or(f{k})" for k in range(len(flags)))
-                                 + " FROM guard_hits GROUP BY i ORDER BY i").fetchall()
+        flagged = self.con.execute("SELECT i, " + ", ".join(f"bool_or(f{k})" for k in range(len(flags)))
+                                   + " FROM guard_hits GROUP BY i ORDER BY i").fetchall()
         self.con.execute("DROP TABLE guard_values")
-        wanted = []
-        for i, *kinds in found:
-            col = columns[i]
+        wanted: dict[int, list[tuple[str, str, str]]] = {}
+        for i, *kinds in flagged:
+            t, col = columns[i]
             for k, (kind, hit) in enumerate(zip(KINDS, kinds)):
                 if hit:
-                    wanted.append((col, kind, f"CAST({_ident(col)} AS VARCHAR) IN (SELECT v FROM guard_hits WHERE i = {i} AND f{k})"))
-        hits += self._first_rows(rel, source, wanted)
+                    wanted.setdefault(t, []).append(
+                        (col, kind, f"CAST({_ident(col)} AS VARCHAR) IN (SELECT v FROM guard_hits WHERE i = {i} AND f{k})"))
+        for t, checks in wanted.items():
+            rel, source, _ = tables[t]
+            hits[t] += self._first_rows(rel, source, checks)
         self.con.execute("DROP TABLE guard_hits")
         return hits
 
@@ -185,11 +206,17 @@ class Guard:
         alias = "guard_db"
         self.con.execute(f"ATTACH {_sql_string(str(path))} AS {alias} (READ_ONLY)")
         try:
-            tables = self.con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
-                                      "ORDER BY ALL", [alias]).fetchall()
-            hits: list[Hit] = []
-            for schema_name, table in tables:
-                hits += self._table(f"{rel}:{table}", f"{alias}.{_ident(schema_name)}.{_ident(table)}")
+            tables = self.con.execute("SELECT schema_name, table_name, estimated_size FROM duckdb_tables() "
+                                      "WHERE database_name = ? ORDER BY ALL", [alias]).fetchall()
+            # the small tables together, each big one alone (memory: one big table's values at a time)
+            items = [(f"{rel}:{table}", f"{alias}.{_ident(schema_name)}.{_ident(table)}", set())
+                     for schema_name, table, _ in tables]
+            small = [n for n, (_, _, size) in enumerate(tables) if size is not None and size <= SMALL_TABLE_ROWS]
+            batches = [small] + [[n] for n in range(len(tables)) if n not in small]
+            found: dict[int, list[Hit]] = {}
+            for batch in batches:
+                found.update(zip(batch, self._tables([items[n] for n in batch])))
+            hits = [hit for n in sorted(found) for hit in found[n]]
             comments = self.con.execute(
                 "SELECT table_name, NULL, comment FROM duckdb_tables() WHERE database_name = $1 AND comment IS NOT NULL "
                 "UNION ALL SELECT table_name, column_name, comment FROM duckdb_columns() WHERE database_name = $1 "
