@@ -38,24 +38,26 @@ def validate(sources: Sources, progress=None) -> Report:
         ctx = Context(name, schema.source_schema(name), sources.files[name].decimal_comma, loaded)
         contexts[name] = ctx
         build_typed_table(sources.con, ctx, sources.files[name].rows)
-    # Every judged column's distinct values, once (validate/field_pass.py): the field rules
-    # judge them, and the private fields' values among them are the run's private values, which
-    # the personal-data rules look for (localret/personal.py).
-    plan = field_pass.plan(contexts)
-    field_pass.collect_values(sources.con, plan)
-    private = personal.private_values_of(sources.con, loaded, values=field_pass.values_of(plan, lambda c: c.field.private))
-    personal.install(sources.con, private)
     active = [r for r in TABLE_RULES if all(t in contexts for t in r.needs) and r.applies(contexts[r.table])]
     small = [r for r in active if all(sources.files[t].rows < BIG_TABLE_ROWS for t in r.needs)]
     big = [r for r in active if r not in small]
-    # The table rules run on a second connection while this one judges the fields: each side
-    # has long stretches that use one core only (planning, the Python parts of the policy).
+    # The table rules run on a second connection from the start, while this one collects and
+    # judges the fields: each side has long stretches that use one core only (planning, the
+    # Python parts of the policy).
     cursor = sources.con.cursor()
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
             table_hits = pool.submit(lambda: _table_rule_hits(cursor, sources, contexts, small, optimize=False)
                                      + _table_rule_hits(cursor, sources, contexts, big, optimize=True))
+            # Every judged column's distinct values, once (validate/field_pass.py): the field
+            # rules judge them, and the private fields' values among them are the run's private
+            # values, which the personal-data rules look for (localret/personal.py).
+            plan = field_pass.plan(contexts)
             try:
+                field_pass.collect_values(sources.con, plan)
+                private = personal.private_values_of(sources.con, loaded,
+                                                     values=field_pass.values_of(plan, lambda c: c.field.private))
+                personal.install(sources.con, private)
                 field_hits = field_pass.field_rule_hits(sources, plan)
             finally:
                 field_pass.drop_values(sources.con)
@@ -112,8 +114,15 @@ def build_typed_table(con, ctx: Context, rows: int) -> None:
     that reads it bind and plan them all again (the small tables' rules run unoptimized, so
     without projection pushdown)."""
     cols = ["_row"] + [f'{typed(f, f.name, ctx.decimal_comma)} AS "{f.name}"' for f in ctx.schema.public_fields]
-    kind = "VIEW" if rows >= BIG_TABLE_ROWS else "TABLE"
-    con.execute(f"CREATE OR REPLACE {kind} src_{ctx.table} AS SELECT {', '.join(cols)} FROM raw_{ctx.table}")
+    import duckdb  # here: the light path imports this package (for the report) without DuckDB
+
+    kind, other = ("VIEW", "TABLE") if rows >= BIG_TABLE_ROWS else ("TABLE", "VIEW")
+    create = f"CREATE OR REPLACE {kind} src_{ctx.table} AS SELECT {', '.join(cols)} FROM raw_{ctx.table}"
+    try:
+        con.execute(create)
+    except duckdb.CatalogException:  # built before as the other kind (validated again, another threshold)
+        con.execute(f"DROP {other} src_{ctx.table}")
+        con.execute(create)
 
 
 def _collect(con, sql: str, describe) -> list[tuple[Finding, int]]:
