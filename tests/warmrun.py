@@ -45,10 +45,27 @@ class Finished:
 class Server:
     def __init__(self) -> None:
         self.proc = subprocess.Popen([sys.executable, __file__, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True, bufsize=1, env=dict(os.environ))
-        ready = self.proc.stdout.readline()
-        assert ready.startswith("ready"), ready
+                                     bufsize=0, env=dict(os.environ))
+        self.buffer = b""
+        ready = self.readline(600)
+        assert ready == "ready", ready
         self.lock = threading.Lock()
+
+    def readline(self, timeout: float | None = None) -> str | None:
+        """The server's next line, or None when `timeout` seconds pass first (read straight from
+        the pipe, so that a line already received is never left waiting in a buffer)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([self.proc.stdout], [], [], left)
+            if not ready:
+                return None
+            chunk = os.read(self.proc.stdout.fileno(), 4096)
+            if not chunk:
+                raise RuntimeError("the warmrun server has gone")
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line.decode()
 
     def run(self, args: list[str], env: dict | None = None, cwd: str | Path | None = None, timeout: float = 300,
             measure: bool = False) -> Finished:
@@ -58,19 +75,20 @@ class Server:
             request = {"args": [LOCALRET, *map(str, args)], "env": dict(os.environ if env is None else env),
                        "cwd": str(cwd or os.getcwd()), "out": str(out), "err": str(err)}
             started = time.perf_counter()
-            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.write((json.dumps(request) + "\n").encode())
             self.proc.stdin.flush()
-            pid = int(self.proc.stdout.readline())
+            pid = int(self.readline())
             peak, stop = [0], threading.Event()
             watcher = None
             if measure:
                 watcher = threading.Thread(target=_sample, args=(pid, peak, stop), daemon=True)
                 watcher.start()
-            ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-            hung = not ready
-            if hung:
+            code = self.readline(timeout)
+            hung = code is None
+            if hung:  # not reaped yet (its exit status has not come): the pid is still the run's
                 os.kill(pid, signal.SIGKILL)
-            code = int(self.proc.stdout.readline())
+                code = self.readline()
+            code = int(code)
             stop.set()
             if watcher:
                 watcher.join()
