@@ -1,28 +1,29 @@
 """Every case of the corpus (tests/corpus.py) run for real through `localret publish`, over an
 output that already holds a release: the right exit code, a message that names file, row and
-field, never a traceback, nothing published or changed when rejected, bounded memory and time."""
+field, never a traceback, nothing published or changed when rejected, bounded memory and time.
+
+Here the original corpus and the options cases; the input-sanity and privacy cases run the same
+check in tests/test_corpus_input.py (a file of its own, so that each half of the corpus runs on
+one worker). Each run is a process of its own, forked from tests/warmrun.py's server."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import shutil
 import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
-import psutil
 import pytest
 
-from localret import paths, pipeline
+from localret import paths
 from localret.verify import verify
 
+import corpus
+import corpus_options
+import warmrun
 from corpus_all import CASES
 
-LOCALRET = str(Path(sys.executable).with_name("localret"))
 MEMORY_LIMIT = 1024 * 1024 * 1024
 TIME_LIMIT = 240
 
@@ -32,42 +33,33 @@ def tree(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory):
-    root = tmp_path_factory.mktemp("corpus-base")
-    pipeline.publish(pipeline.Options(paths.SAMPLE_SOURCES, root / "public", root / "state", dt.date(2026, 11, 27)))
-    return root
+def baseline(published) -> Path:
+    """The folder of the session's publication of the sample at 2026-11-27 (conftest.published,
+    read-only): <out> is baseline/"out", its state baseline/"state"; each case works on a copy."""
+    return published.parent
 
 
 def run_measured(args: list[str], env: dict | None = None) -> tuple[int, str, str, int, float]:
-    """Run a command; return its exit code, output, peak RSS (bytes, sampled) and seconds."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    peak = [0]
-
-    def sample():
-        p = psutil.Process(proc.pid)
-        while proc.poll() is None:
-            try:
-                peak[0] = max(peak[0], p.memory_info().rss)
-            except psutil.Error:
-                break
-            time.sleep(0.02)
-
-    watcher = threading.Thread(target=sample, daemon=True)
-    watcher.start()
+    """Run `localret *args` in a process of its own (a fork of tests/warmrun.py's server, which
+    has the heavy libraries loaded already); return its exit code, output, peak RSS (bytes,
+    sampled on that process) and seconds."""
     try:
-        stdout, stderr = proc.communicate(timeout=TIME_LIMIT)
+        done = warmrun.run(args, env=env, timeout=TIME_LIMIT, measure=True)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        stdout, stderr = proc.communicate()
         raise AssertionError(f"hung for more than {TIME_LIMIT} s")
-    watcher.join()
-    return proc.returncode, stdout, stderr, peak[0], time.perf_counter() - started
+    return done.returncode, done.stdout, done.stderr, done.peak, done.seconds
+
+
+HERE = corpus.CASES + corpus_options.CASES
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", HERE, ids=[c.id for c in HERE])
 def test_corpus_case(case, baseline, tmp_path, request):
+    check_case(case, baseline, tmp_path, request)
+
+
+def check_case(case, baseline: Path, tmp_path: Path, request) -> None:
     reason = case.pending() if case.pending else None
     if reason:
         request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
@@ -75,13 +67,13 @@ def test_corpus_case(case, baseline, tmp_path, request):
     shutil.copytree(paths.SAMPLE_SOURCES, src)
     case.build(src)
     out, state = tmp_path / "public", tmp_path / "state"
-    shutil.copytree(baseline / "public", out)
+    shutil.copytree(baseline / "out", out)
     shutil.copytree(baseline / "state", state)
     before = tree(out)
     as_of = [] if any(a == "--as-of" or a.startswith("--as-of=") for a in case.args) else ["--as-of", "2026-11-27"]
     env = {**os.environ, **{k: v.format(tmp=tmp_path) for k, v in case.env.items()}} if case.env else None
     code, stdout, stderr, peak, seconds = run_measured(
-        [LOCALRET, "publish", "--no-prefect", "--sources", str(src), "--out", str(out), "--state", str(state),
+        ["publish", "--no-prefect", "--sources", str(src), "--out", str(out), "--state", str(state),
          *as_of, *case.args], env=env)
     said = stdout + stderr
     assert "Traceback" not in said
@@ -105,7 +97,7 @@ def test_corpus_case(case, baseline, tmp_path, request):
 def test_dataset_and_version_names_cannot_escape(baseline):
     for args in (["diff", "../membres", "1.0.0", "1.0.0"], ["diff", "membres", "../../etc", "1.0.0"],
                  ["rebuild", "membres", "1.0.0/../../x"]):
-        done = subprocess.run([LOCALRET, *args, "--out", str(baseline / "public")], capture_output=True, text=True)
+        done = warmrun.run([*args, "--out", str(baseline / "out")])
         assert done.returncode == 2 and "invalid name" in done.stderr and "Traceback" not in done.stderr
 
 

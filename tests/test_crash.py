@@ -7,11 +7,15 @@ exceptions at LOCALRET_CRASH_FAILS (default 4), spread evenly over the run's fau
 full proof is
 
     LOCALRET_CRASH_KILLS=50 LOCALRET_CRASH_FAILS=50 .venv/bin/python -m pytest tests/test_crash.py tests/test_crash_kill.py
+
+Every injected run is a `localret publish` process of its own, forked from tests/warmrun.py's
+server (its libraries already imported; localret imported fresh, so fault.py reads that run's
+variables); the reference run is a separate interpreter, and the kill while reading is timed
+on one too.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -22,8 +26,10 @@ from pathlib import Path
 
 import pytest
 
-from localret import paths, pipeline, publication
+from localret import paths, publication
 from localret.verify import verify
+
+import warmrun
 
 AS_OF = "2026-11-27"
 KILLS = int(os.environ.get("LOCALRET_CRASH_KILLS", "8"))
@@ -36,12 +42,18 @@ def tree_hashes(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def run_publish(src: Path, out: Path, state: Path, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+def run_publish(src: Path, out: Path, state: Path, env_extra: dict | None = None,
+                new_interpreter: bool = False):
+    """`localret publish` in a process of its own: a fork of tests/warmrun.py's server (the
+    libraries already imported, localret imported fresh with this environment), or with
+    `new_interpreter` a separate interpreter (the reference run: its own hash seed)."""
     env = {**os.environ, **(env_extra or {})}
     if env_extra:
         env["LOCALRET_TEST_FAULTS"] = "1"
-    return subprocess.run([LOCALRET, "publish", "--no-prefect", "--sources", str(src), "--out", str(out),
-                           "--state", str(state), "--as-of", AS_OF], capture_output=True, text=True, env=env, timeout=300)
+    args = ["publish", "--no-prefect", "--sources", str(src), "--out", str(out), "--state", str(state), "--as-of", AS_OF]
+    if new_interpreter:
+        return subprocess.run([LOCALRET, *args], capture_output=True, text=True, env=env, timeout=300)
+    return warmrun.run(args, env=env, timeout=300)
 
 
 def changed_sources(root: Path) -> Path:
@@ -62,16 +74,17 @@ def changed_sources(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, published):
     root = tmp_path_factory.mktemp("crash")
-    base_out, base_state = root / "base" / "public", root / "base" / "state"
-    pipeline.publish(pipeline.Options(paths.SAMPLE_SOURCES, base_out, base_state, dt.date.fromisoformat(AS_OF)))
+    # the base: the session's publication of the sample at AS_OF (conftest.published), copied
+    shutil.copytree(published, root / "base" / "public")
+    shutil.copytree(published.parent / "state", root / "base" / "state")
     src = changed_sources(root)
     # The reference: the same change published without interruption.
     ref = root / "ref"
     shutil.copytree(root / "base", ref)
     count_file = root / "faults"
-    done = run_publish(src, ref / "public", ref / "state", {"LOCALRET_COUNT_FAULTS": str(count_file)})
+    done = run_publish(src, ref / "public", ref / "state", {"LOCALRET_COUNT_FAULTS": str(count_file)}, new_interpreter=True)
     assert done.returncode == 0, done.stderr
     counted = count_file.read_text().splitlines()
     points = int(counted[0])

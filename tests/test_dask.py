@@ -3,7 +3,6 @@ publishes byte-identical releases to a plain run."""
 
 from __future__ import annotations
 
-import datetime as dt
 import filecmp
 import json
 import subprocess
@@ -11,8 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from localret import paths, pipeline
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -27,9 +24,8 @@ def same_tree(a: Path, b: Path) -> list[str]:
     return out
 
 
-def test_dask_cluster_gives_byte_identical_releases(tmp_path):
-    plain = tmp_path / "plain"
-    pipeline.publish(pipeline.Options(paths.SAMPLE_SOURCES, plain, tmp_path / "s1", dt.date(2026, 11, 27)))
+def test_dask_cluster_gives_byte_identical_releases(published, tmp_path):
+    plain = published  # the session's plain, in-process publication of the sample at 2026-11-27 (conftest.published)
     spread = tmp_path / "dask"
     done = subprocess.run([str(Path(sys.executable).with_name("localret")), "publish", "--dask", "local:2",
                            "--out", str(spread), "--state", str(tmp_path / "s2"), "--as-of", "2026-11-27"],

@@ -25,14 +25,30 @@ def mtimes(root: Path) -> dict[str, int]:
     return {p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in sorted(root.rglob("*"))}
 
 
-@pytest.fixture
-def first(tmp_path, sample_dir):
-    """The sample copied and published once."""
-    sources = tmp_path / "sources"
+@pytest.fixture(scope="module")
+def published_once(tmp_path_factory, sample_dir):
+    """The sample copied and published once for the module, kept as a template."""
+    root = tmp_path_factory.mktemp("freshness")
+    work = root / "work"
+    sources = work / "sources"
     shutil.copytree(sample_dir, sources)
-    opts = Options(sources, tmp_path / "out", tmp_path / "state", AS_OF)
+    opts = Options(sources, work / "out", work / "state", AS_OF)
     outcome = publish(opts)
     assert outcome.published and outcome.up_to_date is None
+    shutil.copytree(work, root / "template", symlinks=True)  # copy2: the same bytes and mtimes
+    return root, opts, outcome
+
+
+@pytest.fixture
+def first(published_once):
+    """The sample copied and published once: each test gets that publication back, at the
+    same paths (the run key holds <out>'s path) with the same bytes and mtimes (the output's
+    fingerprint holds them), and it is checked to be up to date before the test changes it."""
+    root, opts, outcome = published_once
+    shutil.rmtree(root / "work")
+    shutil.copytree(root / "template", root / "work", symlinks=True)
+    record = freshness.up_to_date(opts, freshness.run_key(opts))
+    assert record is not None and record["run_id"] == outcome.run_id
     return opts, outcome
 
 

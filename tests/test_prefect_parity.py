@@ -8,7 +8,6 @@ Eight Prefect runs (one Prefect home for the module: the first run creates its d
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import shutil
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from localret import paths, pipeline
+from localret import paths
 from localret.reader import read_table
 
 pytestmark = pytest.mark.timeout(900)
@@ -28,11 +27,12 @@ AS_OF = "2026-11-27"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    """A published baseline (no Prefect, in-process) and one Prefect home for every run."""
+def world(tmp_path_factory, published):
+    """A published baseline (the session's in-process publication of the sample at AS_OF,
+    conftest.published, copied) and one Prefect home for every run."""
     root = tmp_path_factory.mktemp("parity")
-    pipeline.publish(pipeline.Options(paths.SAMPLE_SOURCES, root / "base" / "public", root / "base" / "state",
-                                      dt.date.fromisoformat(AS_OF)))
+    shutil.copytree(published, root / "base" / "public")
+    shutil.copytree(published.parent / "state", root / "base" / "state")
     return root
 
 

@@ -26,15 +26,9 @@ def tree(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("publication")
-    pipeline.publish(pipeline.Options(paths.SAMPLE_SOURCES, root / "public", root / "state", dt.date(2026, 11, 27)))
-    return root / "public"
-
-
 @pytest.fixture
 def out(published, tmp_path) -> Path:
+    """A copy of the session's publication of the sample at 2026-11-27 (conftest.published)."""
     copy = tmp_path / "public"
     shutil.copytree(published, copy)
     return copy
