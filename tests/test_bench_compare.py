@@ -66,3 +66,17 @@ def test_the_frictionless_figure_is_compared_the_right_way_round():
     text, targets = compare.report(base, new, ["validation"], 1000, False, {"base": 40.0, "new": 40.0})
     assert not [t for t in targets if "frictionless" in t.name][0].met  # 18.2x against 20.0x
     assert not [t for t in targets if t.name.endswith("rows new/base")][0].met  # 1.10x > 1.05x
+
+
+def test_a_base_tree_gets_the_javascript_it_pins(base_side):
+    """A worktree has no node_modules: when it pins the same packages as this tree, its
+    children are pointed at this tree's (the site's bundles need them); the new tree's own
+    children are not redirected."""
+    assert not (base_side.tree / "node_modules").exists()
+    assert compare.same_javascript(base_side.tree)
+    code = compare.PRELUDE + "from localret.site import jsbundle\nprint(jsbundle.node_modules())\n"
+    r = subprocess.run([compare.PYTHON, "-P", "-c", code, str(base_side.tree)], cwd=base_side.tree,
+                       env=base_side.env(), capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == str(compare.ROOT / "node_modules")
+    assert "LOCALRET_NODE_MODULES" not in compare.Side("new", compare.ROOT, "").env()
