@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from localret import personal, schema
 from localret.validate import field_pass, field_rules, sanity_rules, table_rules  # noqa: F401  (they register the rules)
-from localret.validate.field_pass import unoptimized
-from localret.validate.report import DETAIL_LIMIT, Finding, Report, clip
+from localret.validate.hits import collect, unoptimized
+from localret.validate.report import Finding, Report
 from localret.validate.rules import FIELD_RULES, TABLE_RULES, Context  # noqa: F401  (FIELD_RULES: the registry, for callers)
 from localret.validate.sqltypes import typed
 
@@ -31,13 +31,7 @@ def validate(sources: Sources, progress=None) -> Report:
         ca, _, en = problem.reason.partition(" / ")
         report.add(Finding(problem.file, problem.row, problem.field, None, "fitxer-illegible", "error", ca, en))
     loaded = frozenset(sources.files)
-    contexts = {}
-    for name in schema.SOURCE_NAMES:
-        if name not in loaded:
-            continue
-        ctx = Context(name, schema.source_schema(name), sources.files[name].decimal_comma, loaded)
-        contexts[name] = ctx
-        build_typed_table(sources.con, ctx, sources.files[name].rows)
+    contexts = typed_tables(sources)
     active = [r for r in TABLE_RULES if all(t in contexts for t in r.needs) and r.applies(contexts[r.table])]
     small = [r for r in active if all(sources.files[t].rows < BIG_TABLE_ROWS for t in r.needs)]
     big = [r for r in active if r not in small]
@@ -93,17 +87,20 @@ def _table_rule_hits(con, sources: Sources, contexts: dict[str, Context], rules:
     sql = " UNION ALL ".join(f"SELECT _row, '{i}' AS k, CAST(value AS VARCHAR) AS value FROM ({r.sql(contexts[r.table])})"
                              for i, r in enumerate(rules))
     with nullcontext() if optimize else unoptimized(con):
-        return _collect(con, sql, lambda k: (sources.file_label(rules[int(k)].table), rules[int(k)].code,
+        return collect(con, sql, lambda k: (sources.file_label(rules[int(k)].table), rules[int(k)].code,
                                              rules[int(k)].severity, rules[int(k)].message, rules[int(k)].field))
 
 
-def typed_tables(sources: Sources) -> None:
-    """Only the typed tables, for a worker that builds from sources already validated."""
+def typed_tables(sources: Sources) -> dict[str, Context]:
+    """The typed table of every loaded source, and its rules' context (alone: for a worker that
+    builds from sources already validated)."""
     loaded = frozenset(sources.files)
+    contexts = {}
     for name in schema.SOURCE_NAMES:
         if name in loaded:
-            build_typed_table(sources.con, Context(name, schema.source_schema(name), sources.files[name].decimal_comma, loaded),
-                              sources.files[name].rows)
+            contexts[name] = Context(name, schema.source_schema(name), sources.files[name].decimal_comma, loaded)
+            build_typed_table(sources.con, contexts[name], sources.files[name].rows)
+    return contexts
 
 
 def build_typed_table(con, ctx: Context, rows: int) -> None:
@@ -123,18 +120,3 @@ def build_typed_table(con, ctx: Context, rows: int) -> None:
     except duckdb.CatalogException:  # built before as the other kind (validated again, another threshold)
         con.execute(f"DROP {other} src_{ctx.table}")
         con.execute(create)
-
-
-def _collect(con, sql: str, describe) -> list[tuple[Finding, int]]:
-    """`sql` yields (_row, k, value); describe(k) says (file, code, severity, message, field).
-    Up to DETAIL_LIMIT rows per k are listed, each with the total of its k."""
-    rows = con.execute(f"""
-        WITH hits AS ({sql})
-        SELECT _row, k, value, count(*) OVER (PARTITION BY k) AS n FROM hits
-        QUALIFY row_number() OVER (PARTITION BY k ORDER BY _row) <= {DETAIL_LIMIT}
-        ORDER BY _row, k""").fetchall()
-    hits = []
-    for row, k, value, n in rows:
-        file, code, severity, (ca, en), field = describe(k)
-        hits.append((Finding(file, row, field, clip(value), code, severity, ca, en), n))
-    return hits

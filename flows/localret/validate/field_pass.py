@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from localret.schema import Field
-from localret.validate.report import DETAIL_LIMIT, Finding, clip
+from localret.validate.hits import collect, unoptimized
+from localret.validate.report import Finding
 from localret.validate.rules import FIELD_RULES, Context, FieldRule
 
 if TYPE_CHECKING:
@@ -156,45 +157,26 @@ def field_rule_hits(sources: Sources, plan: Plan) -> dict[str, list[tuple[Findin
 def _rows_of(sources: Sources, columns: list[Column], found: list[tuple[int, str | None, Check]]) -> dict:
     """The rows holding the wrong values, at most DETAIL_LIMIT per check (with the check's total)."""
     con = sources.con
-    checks = {check.key + f"@{check.column.table}": check for _, _, check in found}
+    # a check's key names its field, not its table: the column number keeps tables apart
+    checks = {f"{check.key}@{c}": check for c, _, check in found}
     con.execute("CREATE OR REPLACE TEMP TABLE lr_bad (c INTEGER, v VARCHAR, k VARCHAR, shown BOOLEAN)")
     con.executemany("INSERT INTO lr_bad VALUES (?, ?, ?, ?)",
-                    [(c, v, check.key + f"@{check.column.table}", check.shows_value) for c, v, check in found])
+                    [(c, v, f"{check.key}@{c}", check.shows_value) for c, v, check in found])
     by_table: dict[str, list[Column]] = {}
     for c in sorted({c for c, _, _ in found}):
         by_table.setdefault(columns[c].table, []).append(columns[c])
+
+    def describe(k):
+        check = checks[k]
+        return (sources.file_label(check.column.table), check.rule.code, check.rule.severity,
+                check.rule.message(check.column.field), check.column.field.name)
+
     out = {}
     for table, cols in by_table.items():
         picks = " UNION ALL ".join(
             f'SELECT r._row, b.k, CASE WHEN b.shown THEN CAST(r."{col.field.name}" AS VARCHAR) END AS value '
             f'FROM raw_{table} r JOIN lr_bad b ON b.c = {col.id} AND r."{col.field.name}" IS NOT DISTINCT FROM b.v'
             for col in cols)
-        rows = con.execute(f"""
-            WITH hits AS ({picks})
-            SELECT _row, k, value, count(*) OVER (PARTITION BY k) AS n FROM hits
-            QUALIFY row_number() OVER (PARTITION BY k ORDER BY _row) <= {DETAIL_LIMIT}
-            ORDER BY _row, k""").fetchall()
-        file = sources.file_label(table)
-        hits = []
-        for row, k, value, n in rows:
-            check = checks[k]
-            ca, en = check.rule.message(check.column.field)
-            hits.append((Finding(file, row, check.column.field.name, clip(value), check.rule.code, check.rule.severity, ca, en), n))
-        out[table] = hits
+        out[table] = collect(con, picks, describe)
     con.execute("DROP TABLE lr_bad")
     return out
-
-
-class unoptimized:
-    """For queries whose work is small beside their planning (a few thousand rows, or distinct
-    values): DuckDB's filter pushdown alone copies every predicate and plans it twice."""
-
-    def __init__(self, con):
-        self.con = con
-
-    def __enter__(self):
-        self.con.execute("PRAGMA disable_optimizer")
-
-    def __exit__(self, *exc):
-        self.con.execute("PRAGMA enable_optimizer")
-
