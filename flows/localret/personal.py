@@ -448,8 +448,11 @@ def private_predicate(v: str) -> str:
     return f"coalesce(lr_private_value({v}), false)"
 
 
-def install(con, private: PrivateValues | None = None) -> None:
-    """Registers the policy's functions on a connection (again: the private values change)."""
+def install(con, private: PrivateValues | Callable[[], PrivateValues] | None = None) -> None:
+    """Registers the policy's functions on a connection (again: the private values change).
+    private: the run's private values, or a function giving them when lr_private_value is first
+    called (validation registers the functions before it knows them: the rules that do not
+    need them start meanwhile)."""
     import duckdb
     import pyarrow as pa
 
@@ -461,10 +464,12 @@ def install(con, private: PrivateValues | None = None) -> None:
             pass
         con.create_function(name, (lambda det: lambda v: v is not None and det.find(normalise(v)) is not None)(d),
                             [duckdb.sqltype("VARCHAR")], duckdb.sqltype("BOOLEAN"), side_effects=False)
-    values = private or PrivateValues(())
+    known: list[PrivateValues] = [] if callable(private) else [private or PrivateValues(())]
 
     def private_value(texts):
-        return pa.array(values.find_many(texts), pa.bool_())
+        if not known:
+            known.append(private())
+        return pa.array(known[0].find_many(texts), pa.bool_())
 
     try:
         con.remove_function("lr_private_value")

@@ -47,14 +47,18 @@ def validate(sources: Sources, progress=None) -> Report:
             # rules judge them, and the private fields' values among them are the run's private
             # values, which the personal-data rules look for (localret/personal.py).
             plan = field_pass.plan(contexts)
+            known: list[personal.PrivateValues] = []
+
+            def find_private_values():  # the field pass calls it before its late rules
+                known.append(personal.private_values_of(sources.con, loaded,
+                                                        values=field_pass.values_of(plan, lambda c: c.field.private)))
             try:
                 field_pass.collect_values(sources.con, plan)
-                private = personal.private_values_of(sources.con, loaded,
-                                                     values=field_pass.values_of(plan, lambda c: c.field.private))
-                personal.install(sources.con, private)
-                field_hits = field_pass.field_rule_hits(sources, plan)
+                personal.install(sources.con, lambda: known[0])
+                field_hits = field_pass.field_rule_hits(sources, plan, prepare_late=find_private_values)
             finally:
                 field_pass.drop_values(sources.con)
+            private = known[0]
             for ctx in contexts.values():
                 _add(report, field_hits.get(ctx.table, []), private)
                 if progress:
@@ -110,7 +114,7 @@ def build_typed_table(con, ctx: Context, rows: int) -> None:
     recomputes. A small one's is a table: the casts are nothing, but a view makes every query
     that reads it bind and plan them all again (the small tables' rules run unoptimized, so
     without projection pushdown)."""
-    cols = ["_row"] + [f'{typed(f, f.name, ctx.decimal_comma)} AS "{f.name}"' for f in ctx.schema.public_fields]
+    cols = ["_row"] + [f'{typed(f, f.name, ctx.decimal_comma, accepted=True)} AS "{f.name}"' for f in ctx.schema.public_fields]
     import duckdb  # here: the light path imports this package (for the report) without DuckDB
 
     kind, other = ("VIEW", "TABLE") if rows >= BIG_TABLE_ROWS else ("TABLE", "VIEW")

@@ -17,6 +17,7 @@ apply to (no control characters, no personal data, a date that parses). So:
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -95,10 +96,14 @@ def collect_values(con, plan: Plan) -> None:
     parts = []
     for col in plan.columns:
         words = ", ".join(f"{w}::BIGINT AS m{i}" for i, w in enumerate(plan.masks(col)))
-        parts.append(f'SELECT DISTINCT {col.id} AS c, {words}, CAST("{col.field.name}" AS VARCHAR) AS v FROM raw_{col.table}')
+        # the column's number and masks are added after DISTINCT: grouping by them too (the
+        # same constants on every row) cost a fifth more
+        parts.append(f'SELECT {col.id} AS c, {words}, v FROM '
+                     f'(SELECT DISTINCT CAST("{col.field.name}" AS VARCHAR) AS v FROM raw_{col.table})')
     if not parts:
         parts = ["SELECT 0 AS c, 0::BIGINT AS m0, NULL::VARCHAR AS v LIMIT 0"]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {VALUES} AS {' UNION ALL '.join(parts)}")
+    # not TEMP: the pass judges it from a second connection as well (field_rule_hits)
+    con.execute(f"CREATE OR REPLACE TABLE {VALUES} AS {' UNION ALL '.join(parts)}")
 
 
 def values_of(plan: Plan, keep: Callable[[Column], bool]) -> str:
@@ -121,23 +126,56 @@ def _stand_in(field: Field) -> Field:
 OWN_QUERY_VALUES = 20_000
 
 
-def field_rule_hits(sources: Sources, plan: Plan) -> dict[str, list[tuple[Finding, int]]]:
+def field_rule_hits(sources: Sources, plan: Plan, prepare_late: Callable[[], None] = lambda: None
+                    ) -> dict[str, list[tuple[Finding, int]]]:
     """Every field rule's findings, by table (each table's in row order), with the total of
-    each finding's check. lr_values must hold the plan's values."""
+    each finding's check. lr_values must hold the plan's values.
+
+    The expressions of rules that read the run's private values (FieldRule.late) wait for
+    `prepare_late()`, which finds those values on this connection while a second one judges
+    every other expression: the private values and their search are Python's work on one
+    core, the other expressions DuckDB's, so each side fills the core the other leaves."""
     con = sources.con
     if not plan.expressions:
+        prepare_late()
         return {}
     sizes = dict(con.execute(f"SELECT c, count(*) FROM {VALUES} GROUP BY c").fetchall())
-    own = [c for c in plan.columns if sizes.get(c.id, 0) >= OWN_QUERY_VALUES]
-    shared = [c for c in plan.columns if c not in own]
+    groups = list(plan.expressions.values())
+    late = {n for n, by_column in enumerate(groups) if any(ch.rule.late for checks in by_column.values() for ch in checks)}
+    early = [n for n in range(len(groups)) if n not in late]
+    cursor = con.cursor()
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            early_bad = pool.submit(_bad_values, cursor, plan, sizes, early)
+            try:
+                prepare_late()
+                late_bad = _bad_values(con, plan, sizes, sorted(late))
+            finally:
+                early_found = early_bad.result()  # the cursor's query ends before the cursor closes
+    finally:
+        cursor.close()
+    bad = early_found + late_bad
+    if not bad:
+        return {}
+    found = [(c, value, check) for c, value, n in bad for check in groups[n].get(c, ())]
+    return _rows_of(sources, plan.columns, found)
+
+
+def _bad_values(con, plan: Plan, sizes: dict[int, int], which: list[int]) -> list[tuple[int, str | None, int]]:
+    """(column id, value, expression number) of every value that one of the expressions
+    `which` finds wrong: one query for the columns with few values, one for each of the others."""
     sqls = list(plan.expressions)
-    bad = []  # (column id, value, expression numbers)
+    groups = list(plan.expressions.values())
+    columns = [c for c in plan.columns if any(c.id in groups[n] for n in which)]
+    own = [c for c in columns if sizes.get(c.id, 0) >= OWN_QUERY_VALUES]
+    shared = [c for c in columns if c not in own]
+    bad = []
     with unoptimized(con):
         for cols in [shared] + [[c] for c in own]:
             if not cols:
                 continue
             ids = {c.id for c in cols}
-            used = [n for n, by_column in enumerate(plan.expressions.values()) if ids & by_column.keys()]
+            used = [n for n in which if ids & groups[n].keys()]
             if len(cols) == 1:
                 flags = [f"({sqls[n]}) AS _f{n}" for n in used]
             else:
@@ -146,12 +184,8 @@ def field_rule_hits(sources: Sources, plan: Plan) -> dict[str, list[tuple[Findin
             rows = con.execute(f'SELECT * FROM (SELECT c, v AS "{STAND_IN}", {", ".join(flags)} FROM {VALUES} '
                                f'WHERE c IN ({", ".join(map(str, sorted(ids)))})) WHERE {" OR ".join(f"_f{n}" for n in used)}'
                                ).fetchall()
-            bad += [(c, value, [n for n, flagged in zip(used, hit) if flagged]) for c, value, *hit in rows]
-    if not bad:
-        return {}
-    groups = list(plan.expressions.values())
-    found = [(c, value, check) for c, value, hit in bad for n in hit for check in groups[n].get(c, ())]
-    return _rows_of(sources, plan.columns, found)
+            bad += [(c, value, n) for c, value, *hit in rows for n, flagged in zip(used, hit) if flagged]
+    return bad
 
 
 def _rows_of(sources: Sources, columns: list[Column], found: list[tuple[int, str | None, Check]]) -> dict:

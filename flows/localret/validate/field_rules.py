@@ -154,6 +154,7 @@ private_value_rule = field_rule(FieldRule(
                   "published text contains the value of a private field (e.g. a contact person's name)"),
     applies=_published_text,
     hide_value=True,
+    late=True,
     predicate=lambda f, ctx: _unless_pattern(f, ctx, personal.private_predicate(_raw(f, ctx))),
 ))
 

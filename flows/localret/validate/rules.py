@@ -40,6 +40,9 @@ class FieldRule:
     predicate: Callable[[Field, Context], str]
     # The report never repeats a value this rule suspects of being personal data.
     hide_value: bool = False
+    # The predicate reads the run's private values (localret/personal.py), known only once
+    # every field's values are collected: the field pass judges it after the others.
+    late: bool = False
 
 
 @dataclass(frozen=True)
