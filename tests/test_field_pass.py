@@ -74,3 +74,43 @@ def test_the_pass_leaves_no_table_behind(sources):
     assert any(f.code == "tipus-incorrecte" for f in report.findings)
     left = {r[0] for r in src.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert not left & {field_pass.VALUES, "lr_bad"}, left
+
+
+def test_late_rules_wait_for_the_private_values_and_still_find_them(sources, monkeypatch):
+    """The private-value rule is late (FieldRule.late): its texts are searched only once the
+    run's private values are found (while a second connection judges every other rule), and
+    a contact's name typed into a public field is still reported, beside an early rule's
+    finding from the same run."""
+    from localret import personal
+
+    events = []
+    found = personal.private_values_of
+    search = personal.PrivateValues.find_many
+    monkeypatch.setattr(personal, "private_values_of", lambda *a, **k: (events.append("private values"), found(*a, **k))[1])
+    monkeypatch.setattr(personal.PrivateValues, "find_many",
+                        lambda self, texts: (events.append("search"), search(self, texts))[1])
+    contact = sources.table("adhesions").get(2, "persona_contacte")
+    sources.set("adhesions", 3, "operador", f"Atenció: {contact}")
+    sources.set("membres", 2, "data_alta", "31/02/2020")
+    report, _ = sources.validate()
+    assert events and events[0] == "private values" and "search" in events, events
+    assert events.count("private values") == 1
+    private_hits = [(f.file, f.row, f.field, f.value) for f in report.findings if f.code == "dades-personals"]
+    assert ("adhesions.csv", 3, "operador", None) in private_hits, private_hits
+    assert any(f.code == "tipus-incorrecte" and f.file == "membres.csv" and f.row == 2 for f in report.findings)
+
+
+def test_a_failure_while_finding_the_private_values_waits_for_the_other_connection(sources, monkeypatch):
+    """If finding the private values fails, the error is the caller's (not swallowed by the
+    second connection's work), after that work has ended, and the pass's table is gone."""
+    from localret import personal, stages
+
+    def broken(*a, **k):
+        raise RuntimeError("no private values")
+    monkeypatch.setattr(personal, "private_values_of", broken)
+    src = stages.read_sources(sources.folder)
+    with pytest.raises(RuntimeError, match="no private values"):
+        stages.check(src)
+    left = {r[0] for r in src.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert field_pass.VALUES not in left, left
+    assert src.con.execute("SELECT 42").fetchone() == (42,)  # the connection is usable, nothing left running
