@@ -110,7 +110,8 @@ class Side:
         e = {k: v for k, v in os.environ.items() if k not in DROP}
         e.update(QUIET)
         e["PYTHONUNBUFFERED"] = "1"
-        e["PYTHONPATH"] = os.pathsep.join(str(p) for p in (self.tree / "flows", *extra_path))
+        own = [python_packages(self.tree)] if python_packages(self.tree).is_dir() else []
+        e["PYTHONPATH"] = os.pathsep.join(str(p) for p in (self.tree / "flows", *own, *extra_path))
         if same_javascript(self.tree):
             # a base worktree has no node_modules of its own: the new tree's serve when both pin
             # the same packages (an older lockfile is installed into the worktree, add_worktree)
@@ -319,6 +320,39 @@ def install_javascript(tree: Path) -> None:
                    cwd=tree, check=True, stdout=subprocess.DEVNULL)
 
 
+def python_packages(tree: Path) -> Path:
+    """Where a base worktree's own Python packages go (those this environment lacks)."""
+    return tree.parent / "python"
+
+
+def install_python(tree: Path) -> list[str]:
+    """The base tree's pinned dependencies that this environment does not have at all (a
+    library the new tree has since replaced) are installed beside the worktree, as pinned,
+    and come after its flows on its PYTHONPATH; those it has are shared, whatever their
+    version. Returns what was installed."""
+    import tomllib
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+
+    project = tree / "pyproject.toml"
+    if not project.is_file():
+        return []
+    missing = []
+    for spec in tomllib.loads(project.read_text(encoding="utf-8")).get("project", {}).get("dependencies", []):
+        requirement = Requirement(spec)
+        if requirement.marker is not None and not requirement.marker.evaluate():
+            continue
+        try:
+            distribution(requirement.name)
+        except PackageNotFoundError:
+            missing.append(spec)
+    if missing:
+        subprocess.run([PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target",
+                        str(python_packages(tree)), *missing], check=True, stdout=subprocess.DEVNULL)
+    return missing
+
+
 def remove_worktree(tree: Path) -> None:
     try:
         git("worktree", "remove", "--force", str(tree))
@@ -355,6 +389,9 @@ def main(argv: list[str] | None = None) -> list[Target]:
         print(f"compare: base {args.base} = {base.commit} in {tree}; new = {ROOT} ({new.commit})")
         subprocess.run([PYTHON, "-m", "compileall", "-q", str(tree / "flows")], check=True, stdout=subprocess.DEVNULL)
         install_javascript(tree)
+        installed = install_python(tree)
+        if installed:
+            print(f"  base: installed beside its worktree what this environment lacks: {', '.join(installed)}")
         for side in (base, new):
             for prelude in (False, True):
                 got = imported_root(side, prelude)

@@ -80,3 +80,21 @@ def test_a_base_tree_gets_the_javascript_it_pins(base_side):
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == str(compare.ROOT / "node_modules")
     assert "LOCALRET_NODE_MODULES" not in compare.Side("new", compare.ROOT, "").env()
+
+
+def test_a_base_tree_gets_the_python_library_this_environment_no_longer_has(base_side):
+    """A base tree pinning a library this tree has since replaced (pyahocorasick, before
+    issue 11's last change) gets it installed beside its worktree, on its own PYTHONPATH only;
+    a library this environment has is shared, whatever version the base pins."""
+    project = base_side.tree / "pyproject.toml"
+    text = project.read_text(encoding="utf-8")
+    project.write_text(text.replace('dependencies = [', 'dependencies = [\n  "pyahocorasick==2.3.1",\n  "duckdb==0.1.0",', 1),
+                       encoding="utf-8")
+    assert set(compare.install_python(base_side.tree)) == {"pyahocorasick==2.3.1"}
+    code = "import ahocorasick; print(ahocorasick.__file__)"
+    r = subprocess.run([compare.PYTHON, "-P", "-c", code], cwd=base_side.tree, env=base_side.env(), capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().startswith(str(compare.python_packages(base_side.tree)))
+    new = compare.Side("new", compare.ROOT, "")
+    r = subprocess.run([compare.PYTHON, "-P", "-c", code], cwd=compare.ROOT, env=new.env(), capture_output=True, text=True)
+    assert r.returncode != 0 and "No module named 'ahocorasick'" in r.stderr

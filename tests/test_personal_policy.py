@@ -181,8 +181,8 @@ def test_a_value_that_another_rule_shows_is_hidden_when_it_is_personal(sources):
 def _batch_texts():
     from hypothesis import strategies as st
 
-    names = ["Joan Puig", "Núria Vilaró i Soler", "Mercè Gràcia", "Iñaki Bosch"]
-    pieces = st.sampled_from(names + ["JOAN-PUIG", "joan\u00a0puig", "Joan\nPuig", "Joan ’Puig’", "Puigdollers", "de",
+    names = ["Joan Puig", "Núria Vilaró i Soler", "Mercè Gràcia", "Iñaki Bosch", "Øystein Ålborg", "Дмитрий Иванов"]
+    pieces = st.sampled_from(names + ["ØYSTEIN-ÅLBORG", "дмитрий иванов", "JOAN-PUIG", "joan\u00a0puig", "Joan\nPuig", "Joan ’Puig’", "Puigdollers", "de",
                                       "Ajuntament", "l·l", "—", "…", "\u0085", "\u0091", "€", "Ωmega", "北京", "ǅ", "Ｊｏａｎ", " "])
     text = st.lists(pieces, max_size=6).map(" ".join) | st.text(max_size=20)
     return names, st.lists(st.none() | text, max_size=12)
@@ -210,3 +210,15 @@ def test_find_many_equals_find_for_every_text_and_array_form():
             assert pv.find_many(pa.chunked_array([array.slice(1, len(texts))], kind)) == expected
 
     check()
+
+
+def test_a_private_value_beyond_ascii_is_located_by_its_place_in_the_text():
+    """The automaton searches UTF-8 bytes; where a value starts is still a place in the text
+    (characters, not bytes), after other letters beyond ASCII, and word-aligned."""
+    pv = PrivateValues(["Øystein Ålborg", "Дмитрий Иванов"])
+    for text in ("Ωmega — øystein ålborg", "北京 i ДМИТРИЙ-ИВАНОВ", "ØysteinÅlborg"):
+        norm = personal.normalise(text)
+        at = pv.locate(norm)
+        assert at is not None and personal.compact(norm[at:]).startswith(
+            (personal.compact("Øystein Ålborg"), personal.compact("Дмитрий Иванов"))), (text, at)
+    assert pv.locate(personal.normalise("Øystein Ålborgsen")) is None  # not aligned on a word's end
