@@ -17,6 +17,7 @@ apply to (no control characters, no personal data, a date that parses). So:
 
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
@@ -132,60 +133,79 @@ def field_rule_hits(sources: Sources, plan: Plan, prepare_late: Callable[[], Non
     each finding's check. lr_values must hold the plan's values.
 
     The expressions of rules that read the run's private values (FieldRule.late) wait for
-    `prepare_late()`, which finds those values on this connection while a second one judges
-    every other expression: the private values and their search are Python's work on one
-    core, the other expressions DuckDB's, so each side fills the core the other leaves."""
+    `prepare_late()`, which finds those values on this connection while a second one starts
+    on every other expression: the private values and their search are Python's work on one
+    core, the other expressions DuckDB's, so each side fills the core the other leaves. The
+    other expressions are queries of their own (one per big column, one for the small ones),
+    taken from one queue, biggest first, by the second connection and, once the late ones
+    are judged, by this one too."""
     con = sources.con
     if not plan.expressions:
         prepare_late()
         return {}
     sizes = dict(con.execute(f"SELECT c, count(*) FROM {VALUES} GROUP BY c").fetchall())
     groups = list(plan.expressions.values())
-    late = {n for n, by_column in enumerate(groups) if any(ch.rule.late for checks in by_column.values() for ch in checks)}
+    late = sorted(n for n, by_column in enumerate(groups) if any(ch.rule.late for cs in by_column.values() for ch in cs))
     early = [n for n in range(len(groups)) if n not in late]
+    queue = deque(_queries(plan, sizes, early))
+
+    def drain(connection) -> list:
+        bad = []
+        while True:
+            try:
+                cols = queue.popleft()  # atomic: each query is taken once
+            except IndexError:
+                return bad
+            bad += _bad_values(connection, plan, cols, early)
+
     cursor = con.cursor()
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
-            early_bad = pool.submit(_bad_values, cursor, plan, sizes, early)
+            early_bad = pool.submit(drain, cursor)
             try:
                 prepare_late()
-                late_bad = _bad_values(con, plan, sizes, sorted(late))
+                bad = [found for cols in _queries(plan, sizes, late) for found in _bad_values(con, plan, cols, late)]
+                bad += drain(con)
             finally:
-                early_found = early_bad.result()  # the cursor's query ends before the cursor closes
+                bad_there = early_bad.result()  # the cursor's query ends before the cursor closes
     finally:
         cursor.close()
-    bad = early_found + late_bad
+    bad += bad_there
     if not bad:
         return {}
     found = [(c, value, check) for c, value, n in bad for check in groups[n].get(c, ())]
     return _rows_of(sources, plan.columns, found)
 
 
-def _bad_values(con, plan: Plan, sizes: dict[int, int], which: list[int]) -> list[tuple[int, str | None, int]]:
-    """(column id, value, expression number) of every value that one of the expressions
-    `which` finds wrong: one query for the columns with few values, one for each of the others."""
-    sqls = list(plan.expressions)
+def _queries(plan: Plan, sizes: dict[int, int], which: list[int]) -> list[list[Column]]:
+    """The columns each query judges with the expressions `which`: a column with many values
+    alone, the others together; the costliest first (values times expressions; the shared
+    query, which binds every expression, counts as the biggest)."""
     groups = list(plan.expressions.values())
     columns = [c for c in plan.columns if any(c.id in groups[n] for n in which)]
-    own = [c for c in columns if sizes.get(c.id, 0) >= OWN_QUERY_VALUES]
-    shared = [c for c in columns if c not in own]
-    bad = []
+    own = sorted((c for c in columns if sizes.get(c.id, 0) >= OWN_QUERY_VALUES),
+                 key=lambda c: -sizes[c.id] * sum(c.id in groups[n] for n in which))
+    shared = [c for c in columns if sizes.get(c.id, 0) < OWN_QUERY_VALUES]
+    return ([shared] if shared else []) + [[c] for c in own]
+
+
+def _bad_values(con, plan: Plan, cols: list[Column], which: list[int]) -> list[tuple[int, str | None, int]]:
+    """(column id, value, expression number) of every value of the columns `cols` that one of
+    the expressions `which` finds wrong."""
+    sqls = list(plan.expressions)
+    groups = list(plan.expressions.values())
+    ids = {c.id for c in cols}
+    used = [n for n in which if ids & groups[n].keys()]
+    if len(cols) == 1:
+        flags = [f"({sqls[n]}) AS _f{n}" for n in used]
+    else:
+        flags = [f"(CASE WHEN (m{n // MASK_BITS} & {1 << (n % MASK_BITS)}) <> 0 THEN ({sqls[n]}) END) AS _f{n}"
+                 for n in used]
     with unoptimized(con):
-        for cols in [shared] + [[c] for c in own]:
-            if not cols:
-                continue
-            ids = {c.id for c in cols}
-            used = [n for n in which if ids & groups[n].keys()]
-            if len(cols) == 1:
-                flags = [f"({sqls[n]}) AS _f{n}" for n in used]
-            else:
-                flags = [f"(CASE WHEN (m{n // MASK_BITS} & {1 << (n % MASK_BITS)}) <> 0 THEN ({sqls[n]}) END) AS _f{n}"
-                         for n in used]
-            rows = con.execute(f'SELECT * FROM (SELECT c, v AS "{STAND_IN}", {", ".join(flags)} FROM {VALUES} '
-                               f'WHERE c IN ({", ".join(map(str, sorted(ids)))})) WHERE {" OR ".join(f"_f{n}" for n in used)}'
-                               ).fetchall()
-            bad += [(c, value, n) for c, value, *hit in rows for n, flagged in zip(used, hit) if flagged]
-    return bad
+        rows = con.execute(f'SELECT * FROM (SELECT c, v AS "{STAND_IN}", {", ".join(flags)} FROM {VALUES} '
+                           f'WHERE c IN ({", ".join(map(str, sorted(ids)))})) WHERE {" OR ".join(f"_f{n}" for n in used)}'
+                           ).fetchall()
+    return [(c, value, n) for c, value, *hit in rows for n, flagged in zip(used, hit) if flagged]
 
 
 def _rows_of(sources: Sources, columns: list[Column], found: list[tuple[int, str | None, Check]]) -> dict:
