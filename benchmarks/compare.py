@@ -348,8 +348,10 @@ def install_python(tree: Path) -> list[str]:
         except PackageNotFoundError:
             missing.append(spec)
     if missing:
-        subprocess.run([PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target",
-                        str(python_packages(tree)), *missing], check=True, stdout=subprocess.DEVNULL)
+        done = subprocess.run([PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target",
+                               str(python_packages(tree)), *missing], capture_output=True, text=True)
+        if done.returncode != 0:  # pip's own warnings (an unreachable index) are shown only then
+            raise SystemExit(f"compare: could not install the base tree's {', '.join(missing)}: {done.stderr[-1500:]}")
     return missing
 
 

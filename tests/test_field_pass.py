@@ -114,3 +114,41 @@ def test_a_failure_while_finding_the_private_values_waits_for_the_other_connecti
     left = {r[0] for r in src.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert field_pass.VALUES not in left, left
     assert src.con.execute("SELECT 42").fetchone() == (42,)  # the connection is usable, nothing left running
+
+
+def test_rules_that_share_a_gate_have_it_computed_once_per_value(sources, monkeypatch):
+    """Three rules declaring one gate (FieldRule.gate) on a column judged alone: the gate runs
+    once per distinct value, not once per rule, and each predicate still finds its own rows,
+    but only where the gate holds."""
+    import duckdb
+
+    from localret import personal
+
+    calls = []
+
+    def gate(v):
+        calls.append(v)
+        return v != "Operador 2"  # the gate lets every value by but this one
+
+    real_install = personal.install
+
+    def install(con, private=None):
+        real_install(con, private)
+        con.create_function("lr_test_gate", gate, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("BOOLEAN"), side_effects=True)
+    monkeypatch.setattr(personal, "install", install)
+    extra = [FieldRule(code=f"prova-porta-{i}", severity=ERROR, message=fixed(f"prova {i}", f"test {i}"),
+                       applies=lambda f: f.name == "operador", gate=lambda f, ctx: 'lr_test_gate("_v")',
+                       predicate=(lambda i: lambda f, ctx: f""""{f.name}" = 'Operador {i}'""")(i))
+             for i in range(3)]
+    monkeypatch.setattr("localret.validate.rules.FIELD_RULES", FIELD_RULES + extra)
+    monkeypatch.setattr(field_pass, "FIELD_RULES", FIELD_RULES + extra)
+    monkeypatch.setattr(field_pass, "OWN_QUERY_VALUES", 0)
+    adhesions = sources.table("adhesions")
+    for row, n in ((2, 0), (3, 1), (5, 2)):
+        adhesions.set(row, "operador", f"Operador {n}")
+    adhesions.save()
+    report, src = sources.validate()
+    found = sorted((f.code, f.row) for f in report.findings if f.code.startswith("prova-porta-"))
+    assert found == [("prova-porta-0", 2), ("prova-porta-1", 3)]  # Operador 2: its gate said no
+    distinct = src.con.execute("SELECT count(DISTINCT operador) FROM raw_adhesions").fetchone()[0]
+    assert sorted(calls) == sorted(set(calls)) and len(calls) == distinct, (len(calls), distinct)

@@ -433,6 +433,13 @@ def kind_predicate(v: str, d: Detector) -> str:
     return f"(CASE WHEN regexp_matches({v}, {sql_string('(?i)' + pre)}) THEN lr_personal_{d.key}({v}) ELSE false END)"
 
 
+def any_kind_gate(v: str) -> str:
+    """SQL: false only for a text value that no kind's prefilter lets by (each of them is one
+    alternative of this one): one regular expression where the four would be four."""
+    alternatives = "|".join(f"(?:{d.prefilter_sql.removeprefix('(?i)')})" for d in DETECTORS)
+    return f"regexp_matches({v}, {sql_string('(?i)' + alternatives + '|' + UNSAFE_SQL)})"
+
+
 # A private value holds a letter (personal.needle): a value without one never holds it.
 _LETTER_OR_UNSAFE = "[A-Za-z]|" + UNSAFE_SQL
 

@@ -56,6 +56,7 @@ class Plan:
 
     columns: list[Column]
     expressions: dict[str, dict[int, list[Check]]]
+    gates: dict[str, str | None]  # an expression's gate (FieldRule.gate), if all its checks share one
 
     def masks(self, column: Column) -> list[int]:
         """The expressions that apply to a column, as bits of MASK_BITS-bit words: each value
@@ -76,7 +77,7 @@ MASK_BITS = 62  # bits per BIGINT mask word, sign bit left alone
 
 
 def plan(contexts: dict[str, Context]) -> Plan:
-    columns, expressions = [], {}
+    columns, expressions, gates = [], {}, {}
     for ctx in contexts.values():
         for field in ctx.schema.fields:
             rules = [(i, rule) for i, rule in enumerate(FIELD_RULES) if rule.applies(field)]
@@ -87,8 +88,10 @@ def plan(contexts: dict[str, Context]) -> Plan:
             for i, rule in rules:
                 check = Check(f"{rule.code}:{field.name}:{i}", rule, col, not (field.private or rule.hide_value))
                 sql = rule.predicate(_stand_in(field), ctx)
+                gate = rule.gate(_stand_in(field), ctx) if rule.gate else None
+                gates[sql] = gate if gates.get(sql, gate) == gate else None  # two gates for one predicate: none
                 expressions.setdefault(sql, {}).setdefault(col.id, []).append(check)
-    return Plan(columns, expressions)
+    return Plan(columns, expressions, gates)
 
 
 def collect_values(con, plan: Plan) -> None:
@@ -196,15 +199,23 @@ def _bad_values(con, plan: Plan, cols: list[Column], which: list[int]) -> list[t
     groups = list(plan.expressions.values())
     ids = {c.id for c in cols}
     used = [n for n in which if ids & groups[n].keys()]
-    if len(cols) == 1:
-        flags = [f"({sqls[n]}) AS _f{n}" for n in used]
-    else:
-        flags = [f"(CASE WHEN (m{n // MASK_BITS} & {1 << (n % MASK_BITS)}) <> 0 THEN ({sqls[n]}) END) AS _f{n}"
-                 for n in used]
+    # Gates only where a column is judged alone: over the few values of the small columns, the
+    # gates cost more in binding than they save.
+    gate_of = {n: plan.gates[sqls[n]] if len(cols) == 1 else None for n in used}
+    gates = list(dict.fromkeys(g for g in gate_of.values() if g))
+    gate_columns = [f"({g}) AS _g{k}" for k, g in enumerate(gates)]
+    flags = []
+    for n in used:
+        flag = f"CASE WHEN _g{gates.index(gate_of[n])} THEN ({sqls[n]}) END" if gate_of[n] else sqls[n]
+        if len(cols) > 1:  # only where the value's column has this expression
+            flag = f"CASE WHEN (m{n // MASK_BITS} & {1 << (n % MASK_BITS)}) <> 0 THEN ({flag}) END"
+        flags.append(f"({flag}) AS _f{n}")
+    # the gates in an inner projection: computed once per value, each read by its expressions
+    values = (f'SELECT c, {", ".join(f"m{w}" for w in range(plan.words))}, v AS "{STAND_IN}"'
+              f'{"".join(", " + g for g in gate_columns)} FROM {VALUES} WHERE c IN ({", ".join(map(str, sorted(ids)))})')
     with unoptimized(con):
-        rows = con.execute(f'SELECT * FROM (SELECT c, v AS "{STAND_IN}", {", ".join(flags)} FROM {VALUES} '
-                           f'WHERE c IN ({", ".join(map(str, sorted(ids)))})) WHERE {" OR ".join(f"_f{n}" for n in used)}'
-                           ).fetchall()
+        rows = con.execute(f'SELECT * FROM (SELECT c, "{STAND_IN}", {", ".join(flags)} FROM ({values})) '
+                           f'WHERE {" OR ".join(f"_f{n}" for n in used)}').fetchall()
     return [(c, value, n) for c, value, *hit in rows for n, flagged in zip(used, hit) if flagged]
 
 

@@ -43,6 +43,11 @@ class FieldRule:
     # The predicate reads the run's private values (localret/personal.py), known only once
     # every field's values are collected: the field pass judges it after the others.
     late: bool = False
+    # SQL boolean over the same column, true for every value the predicate may find wrong (a
+    # cheap necessary condition). Rules that declare the same gate share it: the field pass
+    # computes it once per value (its queries run unoptimised, without DuckDB's sharing of
+    # common subexpressions) and judges each predicate only where it holds.
+    gate: Callable[[Field, Context], str] | None = None
 
 
 @dataclass(frozen=True)
