@@ -55,9 +55,16 @@ class Watch:
         self.origin = origin
         page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: self.failed.append(r.url))
+        page.on("requestfailed", self._request_failed)
         page.on("response", lambda r: self.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
         page.route("**/*", self._route)
+
+    def _request_failed(self, request) -> None:
+        # The browser fetches the icon on its own and drops the request when the page navigates
+        # or closes first (net::ERR_ABORTED, seen on a loaded machine): not a failure of the page.
+        if request.url.endswith("/favicon.svg") and "ERR_ABORTED" in (request.failure or ""):
+            return
+        self.failed.append(request.url)
 
     def _route(self, route):
         url = route.request.url

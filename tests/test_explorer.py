@@ -422,8 +422,11 @@ def test_a_large_table_is_read_by_ranges_and_counted_from_its_footer(browser, bi
 
 def test_preview_serves_the_output_with_ranges(out, tmp_path):
     binary = Path(sys.executable).parent / "localret"
+    # SIGINT as a terminal's Ctrl-C delivers it, even when this test runs in a background job
+    # (whose shell starts it, and so the server, with SIGINT ignored)
     proc = subprocess.Popen([str(binary), "preview", "--out", str(out), "--port", "0"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"})
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         line = proc.stdout.readline()
         assert "http://127.0.0.1:" in line, (line, proc.stderr.read() if proc.poll() is not None else "")

@@ -1,6 +1,7 @@
-"""How source text is read as each type (localret/validate/sqltypes.py): the typed tables read
-accepted integers and numbers with the plain cast, and that cast must give exactly what the
-type rule's strict form gives on every value the rule accepts."""
+"""How source text is read as each type (localret/validate/sqltypes.py). The plain casts serve
+where they cannot differ from the strict forms (the minimum rule's first test; a big table's
+integer column none of whose values reads differently), so they must give exactly what the
+strict form gives on every value it reads."""
 
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ def _read(values: list[str], field: Field, comma: bool) -> list[tuple]:
     con.execute("CREATE TABLE t (i INTEGER, v VARCHAR)")
     con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(values)))
     strict = sqltypes.typed(field, "v", comma)
-    accepted = sqltypes.typed(field, "v", comma, accepted=True)
-    return con.execute(f"SELECT v, {strict}, {accepted} FROM t ORDER BY i").fetchall()
+    plain = sqltypes.typed(field, "v", comma, plain=True)
+    return con.execute(f"SELECT v, {strict}, {plain} FROM t ORDER BY i").fetchall()
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
@@ -48,3 +49,26 @@ def test_the_strict_form_still_refuses_what_the_plain_cast_would_read():
     rows = _read(["+5", "1_000", "1e2", "0x10", " 5", "5.0"], field, comma)
     assert [strict for _, strict, _ in rows] == [None] * 6
     assert all(plain is not None for _, _, plain in rows)
+
+
+@pytest.mark.parametrize("value, plainly", [("3", True), ("1.5", False), ("+2", False)])
+def test_a_big_tables_integer_column_is_read_plainly_only_when_no_value_differs(value, plainly, monkeypatch, tmp_path):
+    """validate.build_typed_table: a big table (a view) reads lot_numero by the plain cast only
+    when none of its distinct values reads differently; one that does ("1.5" would be 2) keeps
+    the strict form, so the table rules never judge a value the type rule refuses."""
+    import localret.validate as V
+    from localret import schema
+    from localret.validate.rules import Context
+
+    monkeypatch.setattr(V, "BIG_TABLE_ROWS", 1)
+    con = duckdb.connect()
+    contract = schema.source_schema("adhesions")
+    cols = ", ".join(f"'x' AS \"{f.name}\"" if f.name != "lot_numero" else f"unnest(['1', '{value}']) AS lot_numero"
+                     for f in contract.fields)
+    con.execute(f"CREATE TABLE raw_adhesions AS SELECT * , 2 AS _row FROM (SELECT {cols})")
+    ctx = Context("adhesions", contract, False, frozenset({"adhesions"}))
+    V.build_typed_table(con, ctx, 2)
+    view = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'src_adhesions'").fetchone()[0]
+    assert ("TRY_CAST(lot_numero AS BIGINT)" in view.replace('"', "")) == plainly
+    read = sorted(con.execute("SELECT lot_numero FROM src_adhesions").fetchall(), key=str)
+    assert read == sorted([(1,), (int(value) if plainly else None,)], key=str)

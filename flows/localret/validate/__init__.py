@@ -107,6 +107,20 @@ def typed_tables(sources: Sources) -> dict[str, Context]:
     return contexts
 
 
+def _reads_plainly(con, ctx: Context, field) -> bool:
+    """Whether a big table's integer column can be read by the plain cast: none of its distinct
+    values reads differently (the usual case, checked over the few distinct values), so the
+    view need not recompute the strict form's regular expression over every row for each rule
+    that reads the column (the key, the foreign key and the joins on lot_numero)."""
+    if field.type != "integer":
+        return False
+    name = f'"{field.name}"'
+    return con.execute(
+        f"SELECT count(*) FROM (SELECT DISTINCT {name} FROM raw_{ctx.table}) "
+        f"WHERE ({typed(field, field.name, ctx.decimal_comma)}) IS DISTINCT FROM "
+        f"({typed(field, field.name, ctx.decimal_comma, plain=True)})").fetchone()[0] == 0
+
+
 def build_typed_table(con, ctx: Context, rows: int) -> None:
     """src_<name>: the row number and every public field in its schema type. Private fields
     stop here: no later stage can read them, so none can publish them. A big table's is a view:
@@ -114,10 +128,12 @@ def build_typed_table(con, ctx: Context, rows: int) -> None:
     recomputes. A small one's is a table: the casts are nothing, but a view makes every query
     that reads it bind and plan them all again (the small tables' rules run unoptimized, so
     without projection pushdown)."""
-    cols = ["_row"] + [f'{typed(f, f.name, ctx.decimal_comma, accepted=True)} AS "{f.name}"' for f in ctx.schema.public_fields]
+    big = rows >= BIG_TABLE_ROWS
+    cols = ["_row"] + [f'{typed(f, f.name, ctx.decimal_comma, plain=big and _reads_plainly(con, ctx, f))} AS "{f.name}"'
+                       for f in ctx.schema.public_fields]
     import duckdb  # here: the light path imports this package (for the report) without DuckDB
 
-    kind, other = ("VIEW", "TABLE") if rows >= BIG_TABLE_ROWS else ("TABLE", "VIEW")
+    kind, other = ("VIEW", "TABLE") if big else ("TABLE", "VIEW")
     create = f"CREATE OR REPLACE {kind} src_{ctx.table} AS SELECT {', '.join(cols)} FROM raw_{ctx.table}"
     try:
         con.execute(create)

@@ -81,10 +81,10 @@ minimum_rule = field_rule(FieldRule(
     message=lambda f: (f"el valor ha de ser com a mínim {f.constraints['minimum']}",
                        f"the value must be at least {f.constraints['minimum']}"),
     applies=lambda f: "minimum" in f.constraints and f.type in ("integer", "number"),
-    # The plain cast first: it reads every value the strict form reads the same way (typed
-    # tables), so a value it finds at or above the minimum is settled without the strict
-    # form's regular expression (most values, over a million-row column).
-    predicate=lambda f, ctx: (f"({typed(f, f.name, ctx.decimal_comma, accepted=True)}) < {f.constraints['minimum']} "
+    # The plain cast first: it reads every value the strict form reads, the same way, so a
+    # value it finds at or above the minimum is settled without the strict form's regular
+    # expression (most values, over a million-row column).
+    predicate=lambda f, ctx: (f"({typed(f, f.name, ctx.decimal_comma, plain=True)}) < {f.constraints['minimum']} "
                               f"AND ({typed(f, f.name, ctx.decimal_comma)}) < {f.constraints['minimum']}"),
 ))
 

@@ -34,30 +34,28 @@ NUMBER_COMMA = (
 )
 
 
-# How the typed tables read a number the type rule has accepted. A run with a value the type
-# rule refuses publishes nothing, so these never read one for good: the plain cast gives what
-# the strict form gives on every accepted value, and over a million rows it costs a third of
-# the strict form's regular expression (which a big table's view recomputes for every query
-# that reads the column: the key, the foreign key, the joins of the table rules). Where the
-# type rule has refused a value ("1e2", "+5"), the table rules may judge it as its plain cast
-# reads it, beside that error.
-ACCEPTED_INTEGER = "TRY_CAST({v} AS BIGINT)"
-ACCEPTED_NUMBER_POINT = "TRY_CAST({v} AS DOUBLE)"
-ACCEPTED_NUMBER_COMMA = "TRY_CAST(replace(replace({v}, '.', ''), ',', '.') AS DOUBLE)"
+# The plain casts: they read every value the strict forms above read, and read it the same
+# (tests/test_sqltypes.py), but read more ("1e2", "+5", "1.5" as an integer) and cost a third
+# of the strict form's regular expression over a million rows. So they serve where that
+# difference cannot show: as a necessary condition beside the strict form (the minimum rule),
+# and for a big table's integer column none of whose distinct values reads differently
+# (validate.build_typed_table).
+PLAIN_INTEGER = "TRY_CAST({v} AS BIGINT)"
+PLAIN_NUMBER_POINT = "TRY_CAST({v} AS DOUBLE)"
+PLAIN_NUMBER_COMMA = "TRY_CAST(replace(replace({v}, '.', ''), ',', '.') AS DOUBLE)"
 
 
-def typed(field: Field, column: str, decimal_comma: bool, accepted: bool = False) -> str:
+def typed(field: Field, column: str, decimal_comma: bool, plain: bool = False) -> str:
     """The DuckDB expression that reads `column` as the field's type (NULL if it cannot).
-    accepted: the values are those the type rule accepts (the typed tables), read by the
-    plain cast where it agrees with the strict form on every such value."""
+    plain: an integer or number by the plain cast (see PLAIN_INTEGER: not a reading of its own)."""
     v = f'"{column}"'
     if field.type == "date":
         return DATE.format(v=v)
     if field.type == "integer":
-        return (ACCEPTED_INTEGER if accepted else INTEGER).format(v=v)
+        return (PLAIN_INTEGER if plain else INTEGER).format(v=v)
     if field.type == "number":
-        if accepted:
-            return (ACCEPTED_NUMBER_COMMA if decimal_comma else ACCEPTED_NUMBER_POINT).format(v=v)
+        if plain:
+            return (PLAIN_NUMBER_COMMA if decimal_comma else PLAIN_NUMBER_POINT).format(v=v)
         return (NUMBER_COMMA if decimal_comma else NUMBER_POINT).format(v=v)
     if field.type == "boolean":
         trues = field.descriptor.get("trueValues", TRUE_VALUES)
