@@ -21,13 +21,14 @@ KINDS = {
 }
 
 
+_CON = duckdb.connect()  # one for the module: a connection per example cost most of the test's time
+
+
 def _read(values: list[str], field: Field, comma: bool) -> list[tuple]:
-    con = duckdb.connect()
-    con.execute("CREATE TABLE t (i INTEGER, v VARCHAR)")
-    con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(values)))
     strict = sqltypes.typed(field, "v", comma)
     plain = sqltypes.typed(field, "v", comma, plain=True)
-    return con.execute(f"SELECT v, {strict}, {plain} FROM t ORDER BY i").fetchall()
+    return _CON.execute(f"SELECT v, {strict}, {plain} FROM (SELECT unnest(?) AS v, generate_subscripts(?, 1) AS i) "
+                        "ORDER BY i", [values, values]).fetchall()
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
