@@ -110,7 +110,7 @@ class Side:
         e = {k: v for k, v in os.environ.items() if k not in DROP}
         e.update(QUIET)
         e["PYTHONUNBUFFERED"] = "1"
-        own = [python_packages(self.tree)] if python_packages(self.tree).is_dir() else []
+        own = [p for p in [python_packages(self.tree)] if p.is_dir()]  # the base tree's own libraries, if any
         e["PYTHONPATH"] = os.pathsep.join(str(p) for p in (self.tree / "flows", *own, *extra_path))
         if same_javascript(self.tree):
             # a base worktree has no node_modules of its own: the new tree's serve when both pin

@@ -425,19 +425,24 @@ def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _prefilter(*detectors: Detector) -> str:
+    """The RE2 pattern that lets by whatever any of these detectors might find: each one's
+    prefilter, or a character that only Python normalises; case-insensitive."""
+    alternatives = "|".join(f"(?:{d.prefilter_sql.removeprefix('(?i)')})" for d in detectors)
+    return sql_string(f"(?i){alternatives}|{UNSAFE_SQL}")
+
+
 def kind_predicate(v: str, d: Detector) -> str:
     """SQL: true when the text value v holds this kind of personal data. One RE2 prefilter
     (a superset: the kind's shape, or characters that only Python normalises) runs over every
     value; Python (lr_personal_<key>) only over those it lets by."""
-    pre = f"(?:{d.prefilter_sql[4:]})|{UNSAFE_SQL}" if d.prefilter_sql.startswith("(?i)") else d.prefilter_sql
-    return f"(CASE WHEN regexp_matches({v}, {sql_string('(?i)' + pre)}) THEN lr_personal_{d.key}({v}) ELSE false END)"
+    return f"(CASE WHEN regexp_matches({v}, {_prefilter(d)}) THEN lr_personal_{d.key}({v}) ELSE false END)"
 
 
 def any_kind_gate(v: str) -> str:
     """SQL: false only for a text value that no kind's prefilter lets by (each of them is one
     alternative of this one): one regular expression where the four would be four."""
-    alternatives = "|".join(f"(?:{d.prefilter_sql.removeprefix('(?i)')})" for d in DETECTORS)
-    return f"regexp_matches({v}, {sql_string('(?i)' + alternatives + '|' + UNSAFE_SQL)})"
+    return f"regexp_matches({v}, {_prefilter(*DETECTORS)})"
 
 
 # A private value holds a letter (personal.needle): a value without one never holds it.
