@@ -319,6 +319,59 @@ def test_unknown_column_is_refused_naming_it(sources):
     assert "adjudicatari" in str(err) and "adjudicataria" in str(err)
 
 
+def test_files_read_side_by_side_are_reported_in_the_contracts_order(sources):
+    """Ingest reads the big files on one connection and the small ones on another: whatever
+    finishes first, files, problems and row numbers come out as a one-by-one reading gives."""
+    contractes = sources.table("contractes")
+    contractes.frame = contractes.frame.drop(columns="titol")
+    contractes.columns.remove("titol")
+    contractes.save()
+    parts = sources.folder / "convenis_parts.csv"
+    parts.write_text(parts.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    told = []
+    src = ingest.ingest(sources.folder, progress=lambda name, rows: told.append((name, rows)))
+    assert [(p.file, p.row) for p in src.problems] == [("contractes.csv", 1), ("convenis_parts.csv", 2)]
+    assert list(src.files) == ["membres", "adhesions", "convenis"]
+    assert sorted(told) == sorted((name, f.rows) for name, f in src.files.items())
+    import pandas as pd
+
+    in_file = pd.read_csv(sources.folder / "adhesions.csv", sep=";", encoding="cp1252", dtype=str)["procediment_id"]
+    loaded = dict(src.con.execute("SELECT _row, procediment_id FROM raw_adhesions").fetchall())
+    assert loaded == {row: value for row, value in enumerate(in_file, start=2)}
+    # what the other connection loaded beside them: the register and the code macros
+    assert src.con.execute("SELECT count(*) FROM register_municipis").fetchone()[0] > 900
+    assert src.con.execute("SELECT lr_codi_ens_prefix_ok('0801930008')").fetchone()[0] is True
+
+
+def test_big_files_are_read_one_at_a_time(sources, monkeypatch):
+    """Only small CSVs are read beside a big file: two big ones at once would add up their
+    memory."""
+    import threading
+    import time
+
+    monkeypatch.setattr(ingest, "SMALL_CSV", 5_000)  # all the sample's files but one count as big
+    active, most, lock = set(), [0], threading.Lock()
+    load_raw = ingest._load_raw
+
+    def watched(con, name, table):
+        big = table.path.stat().st_size > ingest.SMALL_CSV or table.format == "xlsx"
+        with lock:
+            active.add(name) if big else None
+            most[0] = max(most[0], len(active))
+        try:
+            time.sleep(0.1 if big else 0)  # long enough for another big load to start, if one could
+            return load_raw(con, name, table)
+        finally:
+            with lock:
+                active.discard(name)
+
+    monkeypatch.setattr(ingest, "_load_raw", watched)
+    assert sum(p.stat().st_size > 5_000 for p in sources.folder.iterdir() if p.suffix in (".csv", ".xlsx")) == 4
+    src = ingest.ingest(sources.folder)
+    assert not src.problems and len(src.files) == 5
+    assert most[0] == 1
+
+
 def test_duplicated_column_is_refused_naming_it(sources):
     t = sources.table("membres")
     t.rename("observacions", "nom").save()

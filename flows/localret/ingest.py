@@ -8,6 +8,7 @@ localret.validate do that, over whole columns at once.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,9 @@ from localret.fsutil import sha256_file
 from localret.reader import Table, read_table
 
 SOURCE_SUFFIXES = (".csv", ".xlsx")
+# CSV files up to this size are read beside a big one (a few MiB of memory each at most; an
+# XLSX of any size unfolds into far more than its bytes, so it is read as a big one).
+SMALL_CSV = 4 * 1024 * 1024
 
 
 @dataclass
@@ -79,12 +83,12 @@ def locate(folder: Path, name: str) -> Path:
 
 
 def ingest(folder: Path, con: duckdb.DuckDBPyConnection | None = None, progress=None) -> Sources:
-    """`progress(name, rows)`, if given, is told each file read."""
+    """`progress(name, rows)`, if given, is told each file read, as it is read. The files,
+    problems and notes come in the contract's order."""
     folder = Path(folder)
     if not folder.is_dir():
         raise SourceError(str(folder), None, None, "la carpeta de fonts no existeix / the sources folder does not exist")
     con = con or duckdb.connect()
-    codes.install_macros(con)
     sources = Sources(con, folder)
     manifest = folder / "manifest.json"
     if manifest.is_file():
@@ -92,26 +96,73 @@ def ingest(folder: Path, con: duckdb.DuckDBPyConnection | None = None, progress=
             sources.manifest = read_manifest(manifest)
         except SourceError as exc:  # reported with the other unreadable files: nothing is published
             sources.problems.append(exc)
-    for name in schema.SOURCE_NAMES:
-        try:
-            path = locate(folder, name)
-            table = read_table(path)
-            _check_columns(table, schema.source_schema(name))
-            _load_raw(con, name, table)
-            if table.rows == 0:
-                raise SourceError(path.name, 2, None, "el fitxer no té cap fila de dades / the file has no data rows")
-        except SourceError as exc:
-            sources.problems.append(exc)
+    # The big files one after the other, biggest first, on a connection of their own, while a
+    # second one loads the small files, the macros and the register: DuckDB parses a big CSV
+    # on both cores but keeps neither full, and the small loads are a quarter of a second of
+    # planning on one core. One big file at a time keeps the memory bound of one. Every load
+    # runs inside one file_order: the setting is the database's, and a load that left it
+    # would switch it off under another one still reading.
+    loads = {name: _Load(name, folder) for name in schema.SOURCE_NAMES}
+    small = [load for load in loads.values() if load.small]
+    big = sorted((load for load in loads.values() if not load.small), key=lambda load: -load.size)
+    with file_order(con), ThreadPoolExecutor(max_workers=1) as one, ThreadPoolExecutor(max_workers=1) as other:
+        futures = {one.submit(_on_cursor, con, task): task for task in big}  # each pool runs its tasks in order
+        futures |= {other.submit(_on_cursor, con, task): task for task in [
+            codes.install_macros, *small, lambda c: sources.register_meta.update(load_register(c))]}
+        for future in as_completed(futures):
+            future.result()
+            load = futures[future]
+            if progress and isinstance(load, _Load) and load.file is not None:
+                progress(load.name, load.file.rows)
+    for load in loads.values():
+        if load.problem is not None:
+            sources.problems.append(load.problem)
             continue
-        sources.notes.extend(f"{path.name}: {note}" for note in table.notes)
-        sources.files[name] = SourceFile(
-            name, path, table.sha256 or sha256_file(path), path.stat().st_size, table.format, table.encoding,
-            table.delimiter, table.rows, table.decimal_comma,
-        )
-        if progress:
-            progress(name, table.rows)
-    sources.register_meta = load_register(con)
+        sources.notes.extend(f"{load.path.name}: {note}" for note in load.notes)
+        sources.files[load.name] = load.file
     return sources
+
+
+def _on_cursor(con: duckdb.DuckDBPyConnection, task) -> None:
+    cursor = con.cursor()
+    try:
+        task(cursor)
+    finally:
+        cursor.close()
+
+
+class _Load:
+    """One source: found, read, its columns checked and loaded as raw_<name>; or the problem
+    that stopped it (reported with the others: nothing is published)."""
+
+    def __init__(self, name: str, folder: Path):
+        self.name, self.file, self.notes, self.problem = name, None, [], None
+        try:
+            self.path = locate(folder, name)
+            self.size = self.path.stat().st_size
+        except SourceError as exc:
+            self.path, self.size, self.problem = None, 0, exc
+
+    @property
+    def small(self) -> bool:
+        return self.path is None or (self.size <= SMALL_CSV and self.path.suffix.lower() == ".csv")
+
+    def __call__(self, con: duckdb.DuckDBPyConnection) -> None:
+        if self.problem is not None:
+            return
+        try:
+            table = read_table(self.path)
+            _check_columns(table, schema.source_schema(self.name))
+            _load_raw(con, self.name, table)
+            if table.rows == 0:
+                raise SourceError(self.path.name, 2, None, "el fitxer no té cap fila de dades / the file has no data rows")
+        except SourceError as exc:
+            self.problem = exc
+            return
+        # what the run keeps of it (not its text: the raw table holds that)
+        self.notes = table.notes
+        self.file = SourceFile(self.name, self.path, table.sha256 or sha256_file(self.path), self.path.stat().st_size,
+                               table.format, table.encoding, table.delimiter, table.rows, table.decimal_comma)
 
 
 def read_manifest(path: Path) -> dict:

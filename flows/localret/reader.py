@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import re
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -441,6 +442,10 @@ class CsvScan:
     def _located(self, exc: Exception) -> SourceError | None:
         """DuckDB says that a record is malformed; Python's csv module, reading the same
         file record by record, says exactly which and why (only ever on a bad file)."""
+        with _CSV_MODULE:
+            return self._located_by_csv_module()
+
+    def _located_by_csv_module(self) -> SourceError | None:
         limit = csv.field_size_limit()
         csv.field_size_limit(MAX_LINE_BYTES)  # what DuckDB reads, Python reads (the default is 128 KiB)
         try:
@@ -561,6 +566,11 @@ def _first_undecodable(path: Path, encoding: str) -> int | None:
     return None
 
 
+# Python's csv module has one field size limit for the whole process, and ingest reads files
+# on two threads: a reader must not see the limit that another one raised for a while.
+_CSV_MODULE = threading.RLock()
+
+
 def _check_field_counts(path: Path, text: str, delimiter: str, width: int, offset: int) -> None:
     """pandas pads a short row with nulls without a word: a row whose delimiter changed
     would lose all its values. Every record must have the header's number of fields."""
@@ -570,6 +580,11 @@ def _check_field_counts(path: Path, text: str, delimiter: str, width: int, offse
 def _check_records(path: Path, reader, width: int, offset: int) -> None:
     """Row numbers count records, as a spreadsheet does: a value over two lines is one row,
     and a record whose quote never closes is reported where it starts."""
+    with _CSV_MODULE:
+        _count_records(path, reader, width, offset)
+
+
+def _count_records(path: Path, reader, width: int, offset: int) -> None:
     number = offset
     try:
         for record in reader:

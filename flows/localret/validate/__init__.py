@@ -115,10 +115,12 @@ def _reads_plainly(con, ctx: Context, field) -> bool:
     if field.type != "integer":
         return False
     name = f'"{field.name}"'
+    # an aggregate's FILTER, not a WHERE: the optimizer would push a WHERE below DISTINCT,
+    # computing both readings on every row instead of on each distinct value (4x the time)
     return con.execute(
-        f"SELECT count(*) FROM (SELECT DISTINCT {name} FROM raw_{ctx.table}) "
-        f"WHERE ({typed(field, field.name, ctx.decimal_comma)}) IS DISTINCT FROM "
-        f"({typed(field, field.name, ctx.decimal_comma, plain=True)})").fetchone()[0] == 0
+        f"SELECT count(*) FILTER (WHERE ({typed(field, field.name, ctx.decimal_comma)}) IS DISTINCT FROM "
+        f"({typed(field, field.name, ctx.decimal_comma, plain=True)})) "
+        f"FROM (SELECT DISTINCT {name} FROM raw_{ctx.table})").fetchone()[0] == 0
 
 
 def build_typed_table(con, ctx: Context, rows: int) -> None:
