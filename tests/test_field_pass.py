@@ -152,3 +152,18 @@ def test_rules_that_share_a_gate_have_it_computed_once_per_value(sources, monkey
     assert found == [("prova-porta-0", 2), ("prova-porta-1", 3)]  # Operador 2: its gate said no
     distinct = src.con.execute("SELECT count(DISTINCT operador) FROM raw_adhesions").fetchone()[0]
     assert sorted(calls) == sorted(set(calls)) and len(calls) == distinct, (len(calls), distinct)
+
+
+def test_a_query_takes_exactly_the_values_of_its_columns():
+    """one_of(ids): the columns a query over lr_values reads, however many and wherever they
+    fall (the first, the last, one alone, gaps between)."""
+    import random
+
+    import duckdb
+
+    con = duckdb.connect()
+    rng = random.Random(11)
+    cases = [{0}, {5}, {0, 1}, {3, 70}, set(range(64))] + [set(rng.sample(range(80), rng.randint(2, 40))) for _ in range(30)]
+    for ids in cases:
+        taken = [c for (c,) in con.execute(f"SELECT c FROM range(0, 90) AS t(c) WHERE {field_pass.one_of(ids)} ORDER BY c").fetchall()]
+        assert taken == sorted(ids), ids

@@ -112,8 +112,17 @@ def collect_values(con, plan: Plan) -> None:
 
 def values_of(plan: Plan, keep: Callable[[Column], bool]) -> str:
     """SQL: the distinct values (column v) of the columns kept."""
-    ids = [str(c.id) for c in plan.columns if keep(c)]
-    return f"SELECT v FROM {VALUES} WHERE c IN ({', '.join(ids)})" if ids else "SELECT NULL::VARCHAR AS v LIMIT 0"
+    ids = {c.id for c in plan.columns if keep(c)}
+    return f"SELECT v FROM {VALUES} WHERE {one_of(ids)}" if ids else "SELECT NULL::VARCHAR AS v LIMIT 0"
+
+
+def one_of(ids: set[int]) -> str:
+    """SQL: whether a value's column c is one of `ids`. Many columns as a list indexed by c:
+    the queries over lr_values run unoptimized, and there `c IN (...)` compares every value
+    with each number in turn (a tenth of the shared query's time, over its 53 columns)."""
+    if len(ids) == 1:
+        return f"c = {next(iter(ids))}"
+    return f"[{', '.join('true' if i in ids else 'false' for i in range(max(ids) + 1))}][c + 1]"
 
 
 def drop_values(con) -> None:
@@ -212,7 +221,7 @@ def _bad_values(con, plan: Plan, cols: list[Column], which: list[int]) -> list[t
         flags.append(f"({flag}) AS _f{n}")
     # the gates in an inner projection: computed once per value, each read by its expressions
     values = (f'SELECT c, {", ".join(f"m{w}" for w in range(plan.words))}, v AS "{STAND_IN}"'
-              f'{"".join(", " + g for g in gate_columns)} FROM {VALUES} WHERE c IN ({", ".join(map(str, sorted(ids)))})')
+              f'{"".join(", " + g for g in gate_columns)} FROM {VALUES} WHERE {one_of(ids)}')
     with unoptimized(con):
         rows = con.execute(f'SELECT * FROM (SELECT c, "{STAND_IN}", {", ".join(flags)} FROM ({values})) '
                            f'WHERE {" OR ".join(f"_f{n}" for n in used)}').fetchall()
