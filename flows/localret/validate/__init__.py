@@ -52,9 +52,12 @@ def validate(sources: Sources, progress=None) -> Report:
             def find_private_values():  # the field pass calls it before its late rules
                 known.append(personal.private_values_of(sources.con, loaded,
                                                         values=field_pass.values_of(plan, lambda c: c.field.private)))
+            # the policy's functions first (registering them imports pyarrow, about 40 ms of
+            # Python): here the table rules use the cores meanwhile, after the collection
+            # nothing would (they find the private values when first called)
+            personal.install(sources.con, lambda: known[0])
             try:
                 field_pass.collect_values(sources.con, plan)
-                personal.install(sources.con, lambda: known[0])
                 field_hits = field_pass.field_rule_hits(sources, plan, prepare_late=find_private_values)
             finally:
                 field_pass.drop_values(sources.con)
