@@ -166,12 +166,18 @@ class Compare:
         self.rows = rows
         self.own_sources = own_sources
         self.frictionless_runs = frictionless_runs
-        self.frictionless: dict[str, list[float]] = {}  # side label -> frictionless's seconds on its sources
         self.home = WORK / "compare-prefect-home"  # benchmark-only Prefect database, shared by both sides
         self.home.mkdir(parents=True, exist_ok=True)
 
     def runs(self, name: str) -> int:
+        if name == "frictionless":  # over a minute a run: its own count, not --repeat
+            return self.frictionless_runs
         return self.repeat or (5 if name == "validation" else 3)
+
+    @property
+    def frictionless(self) -> dict[str, list[float]]:
+        """Side label -> frictionless's seconds on its sources (empty unless measured)."""
+        return {side.label: side.runs["frictionless"] for side in self.sides if "frictionless" in side.runs}
 
     # -- one run of one side ------------------------------------------------------------
     def validation(self, side: Side, folder: Path) -> float:
@@ -246,14 +252,10 @@ class Compare:
             self.interleave("validation", f"validation: ingest + validate of {self.rows:,} adhesion rows",
                             lambda s: self.validation(s, folders[s.label]))
             if self.own_sources:
-                # a run takes over a minute, and one run each decided the figure by this machine's
-                # noise (83 s against 96 s on sources 1.06x the size): alternating, the median
-                n = self.frictionless_runs
-                print(f"  frictionless-py on each side's sources, with that side's schemas ({n} run{'s' * (n > 1)} "
-                      "per side, alternating)", flush=True)
-                for _ in range(n):
-                    for side in self.sides:
-                        self.frictionless.setdefault(side.label, []).append(self.frictionless_run(side, folders[side.label]))
+                # one run each decided the figure by this machine's noise (83 s against 96 s on
+                # sources 1.06x the size): alternating, the median
+                self.interleave("frictionless", "frictionless-py on each side's sources, with that side's schemas",
+                                lambda s: self.frictionless_run(s, folders[s.label]))
         if "bare" in only or "nochange" in only:
             print("  first publish of each side for the no-change runs (not measured; also the publish warm-up)", flush=True)
             for side in self.sides:

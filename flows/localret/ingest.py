@@ -161,7 +161,7 @@ class _Load:
             return
         # what the run keeps of it (not its text: the raw table holds that)
         self.notes = table.notes
-        self.file = SourceFile(self.name, self.path, table.sha256 or sha256_file(self.path), self.path.stat().st_size,
+        self.file = SourceFile(self.name, self.path, table.sha256 or sha256_file(self.path), self.size,
                                table.format, table.encoding, table.delimiter, table.rows, table.decimal_comma)
 
 

@@ -443,23 +443,20 @@ class CsvScan:
         """DuckDB says that a record is malformed; Python's csv module, reading the same
         file record by record, says exactly which and why (only ever on a bad file)."""
         with _CSV_MODULE:
-            return self._located_by_csv_module()
-
-    def _located_by_csv_module(self) -> SourceError | None:
-        limit = csv.field_size_limit()
-        csv.field_size_limit(MAX_LINE_BYTES)  # what DuckDB reads, Python reads (the default is 128 KiB)
-        try:
-            with self.path.open("rb") as fh:
-                ending = _first_line_bytes(fh)
-            # Lines end at LF (a lone CR inside quotes is part of a value), or at CR in a CR-only file.
-            newline = "" if ending.endswith(b"\r") and not ending.endswith(b"\r\n") else "\n"
-            with self.path.open("r", encoding="utf-8-sig", errors="replace", newline=newline) as fh:
-                try:
-                    _check_records(self.original, csv.reader(fh, delimiter=self.delimiter, strict=True), len(self.columns), 0)
-                except SourceError as located:
-                    return located
-        finally:
-            csv.field_size_limit(limit)
+            limit = csv.field_size_limit()
+            csv.field_size_limit(MAX_LINE_BYTES)  # what DuckDB reads, Python reads (the default is 128 KiB)
+            try:
+                with self.path.open("rb") as fh:
+                    ending = _first_line_bytes(fh)
+                # Lines end at LF (a lone CR inside quotes is part of a value), or at CR in a CR-only file.
+                newline = "" if ending.endswith(b"\r") and not ending.endswith(b"\r\n") else "\n"
+                with self.path.open("r", encoding="utf-8-sig", errors="replace", newline=newline) as fh:
+                    try:
+                        _check_records(self.original, csv.reader(fh, delimiter=self.delimiter, strict=True), len(self.columns), 0)
+                    except SourceError as located:
+                        return located
+            finally:
+                csv.field_size_limit(limit)
         return None
 
     def _unlocated(self, exc: Exception) -> SourceError:
@@ -581,26 +578,22 @@ def _check_records(path: Path, reader, width: int, offset: int) -> None:
     """Row numbers count records, as a spreadsheet does: a value over two lines is one row,
     and a record whose quote never closes is reported where it starts."""
     with _CSV_MODULE:
-        _count_records(path, reader, width, offset)
-
-
-def _count_records(path: Path, reader, width: int, offset: int) -> None:
-    number = offset
-    try:
-        for record in reader:
-            number += 1
-            if len(record) != width and any(v.strip() for v in record):
-                raise SourceError(path.name, number, None, f"la fila té {len(record)} camps en comptes de {width} (separador o cometes?) / "
-                                  f"the row has {len(record)} fields instead of {width} (delimiter or quotes?)")
-    except csv.Error as exc:
-        if "field larger than field limit" in str(exc):
-            raise SourceError(path.name, number + 1, None, f"un camp d'aquesta fila supera el límit de {MAX_FIELD_BYTES // 2**20} MiB per "
-                              f"cel·la (la fila fa més de {MAX_LINE_BYTES // 2**20} MiB) / a field of this row is over the "
-                              f"{MAX_FIELD_BYTES // 2**20} MiB limit per cell (the row is over {MAX_LINE_BYTES // 2**20} MiB)") from None
-        if "new-line character seen in unquoted field" in str(exc):
-            raise SourceError(path.name, number + 1, None, "la fila té un salt de línia (CR) enmig d'un valor sense cometes / "
-                              "the row has a line break (CR) inside a value without quotes") from None
-        raise SourceError(path.name, number + 1, None, f"fila mal formada (cometes) / malformed row (quotes): {exc}") from None
+        number = offset
+        try:
+            for record in reader:
+                number += 1
+                if len(record) != width and any(v.strip() for v in record):
+                    raise SourceError(path.name, number, None, f"la fila té {len(record)} camps en comptes de {width} (separador o cometes?) / "
+                                      f"the row has {len(record)} fields instead of {width} (delimiter or quotes?)")
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise SourceError(path.name, number + 1, None, f"un camp d'aquesta fila supera el límit de {MAX_FIELD_BYTES // 2**20} MiB per "
+                                  f"cel·la (la fila fa més de {MAX_LINE_BYTES // 2**20} MiB) / a field of this row is over the "
+                                  f"{MAX_FIELD_BYTES // 2**20} MiB limit per cell (the row is over {MAX_LINE_BYTES // 2**20} MiB)") from None
+            if "new-line character seen in unquoted field" in str(exc):
+                raise SourceError(path.name, number + 1, None, "la fila té un salt de línia (CR) enmig d'un valor sense cometes / "
+                                  "the row has a line break (CR) inside a value without quotes") from None
+            raise SourceError(path.name, number + 1, None, f"fila mal formada (cometes) / malformed row (quotes): {exc}") from None
 
 
 def _parser_line(exc: Exception, offset: int) -> int | None:
