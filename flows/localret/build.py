@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import yaml
 
 from localret import paths, schema
 from localret import publisher as publisher_config
@@ -84,7 +83,7 @@ def load_specs(project: Path = paths.ROOT) -> tuple[DatasetSpec, ...]:
     # each release, and a change to it is a change of metadata.
     publisher = publisher_config.load(project).as_dict()
     for meta_path in sorted((project / "datasets").glob("*/dataset.yaml")):
-        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+        meta = publisher_config.read_yaml(meta_path.read_text(encoding="utf-8"))
         meta["publisher"] = publisher
         resources = tuple(
             ResourceSpec(r["name"], schema.load(project / "schemas" / f"{r['schema']}.json"),

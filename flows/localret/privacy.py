@@ -35,7 +35,7 @@ from typing import IO, Iterable
 import duckdb
 
 from localret import personal, progress
-from localret.duck import file_order
+from localret.duck import file_order, published_csv
 from localret.errors import LocalretError
 
 PRIVATE_VALUE = personal.PRIVATE_VALUE
@@ -120,8 +120,7 @@ class Guard:
             if suffix in CODE_SUFFIXES and _pinned_code(path):
                 continue  # bytes of the pinned libraries or of a bundle of our code: never data
             if suffix in (".csv", ".parquet"):
-                source = (f"read_csv({_sql_string(str(path))}, all_varchar=true, header=true)" if suffix == ".csv"
-                          else f"read_parquet({_sql_string(str(path))})")
+                source = published_csv(path) if suffix == ".csv" else f"read_parquet({_sql_string(str(path))})"
                 table = (i, rel, source, _csv_numeric(path) if suffix == ".csv" else set())
                 if path.stat().st_size <= SMALL_TABLE_BYTES:
                     small.append(table)

@@ -19,12 +19,12 @@ from importlib import resources
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-import duckdb
 import jinja2
 from markupsafe import Markup
 
 from localret import opening
 from localret.schema import type_label
+from localret.duck import published_csv, scratch
 from localret.extras import site_writer
 from localret.fsutil import write_if_changed
 from localret.site import charts, i18n, published
@@ -418,7 +418,7 @@ class Site:
             return None
         membres = self.by_name.get("membres")
         membres_csv = membres.table_path("membres") if membres is not None else None
-        con = duckdb.connect()
+        con = scratch()
         try:
             columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {_read_csv(ens_csv)}").fetchall()}
             wanted = ["ens_id", "nom", "tipus_ens", "comarca_nom", "provincia_nom", "codi_ens"]
@@ -503,7 +503,7 @@ def _sql_string(text: str) -> str:
 
 
 def _read_csv(path: Path) -> str:
-    return f"read_csv({_sql_string(str(path))}, all_varchar=true, header=true)"
+    return published_csv(path)
 
 
 def published_sort_key(text: str) -> tuple:

@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-import duckdb
 from markupsafe import Markup
 
+from localret.duck import scratch
 from localret.site import geo, i18n, jsbundle
 from localret.site.build import Page, Site, _read_csv, page_name, published_sort_key, section
 from localret.site.published import LANGS
@@ -127,7 +127,7 @@ def membership(site: Site) -> dict:
     if membres_csv is None or ens_csv is None:
         return {"date": None, "intervals": {}}
     known = geo.load()["municipis"]
-    con = duckdb.connect()
+    con = scratch()
     try:
         rows = con.execute(
             f"SELECT e.codi_ine, m.data_alta, NULLIF(m.data_baixa, '') FROM {_read_csv(membres_csv)} m "

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import duckdb
 
 from localret import publisher as publisher_config
+from localret.duck import published_csv, scratch
 from localret.fsutil import sha256_file
 from localret.publisher import Publisher
 
@@ -299,15 +299,14 @@ class Dataset:
                 path = self.table_path(res["name"])
                 if not fields or path is None:
                     continue
-                con = con or duckdb.connect()
+                con = con or scratch()
                 parts = []
                 for f in fields:
                     v = f"NULLIF(\"{f['name']}\", '')"
                     if f.get("type") != "date":
                         v = f"printf('%04d-01-01', CAST({v} AS BIGINT))"
                     parts.append(f"min(CASE WHEN {v} <= ? THEN {v} END)")
-                source = f"read_csv('{str(path).replace(chr(39), chr(39) * 2)}', all_varchar=true, header=true)"
-                row = con.execute(f"SELECT {', '.join(parts)} FROM {source}", [reference] * len(parts)).fetchone()
+                row = con.execute(f"SELECT {', '.join(parts)} FROM {published_csv(path)}", [reference] * len(parts)).fetchone()
                 candidates += [v for v in row if v]
         finally:
             if con is not None:
