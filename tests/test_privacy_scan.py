@@ -157,3 +157,22 @@ def test_small_tables_judged_together_keep_each_hit_in_its_own_file_row_and_fiel
         ("t4.csv", 3, "nota", PRIVATE_VALUE),
         ("z.duckdb:b", 4, "nota", PRIVATE_VALUE),
     ]
+
+
+def test_a_csv_of_any_dialect_is_read_and_a_packaged_one_in_the_dialect_it_was_written_in(guard, tmp_path):
+    """A CSV that no datapackage.json beside it describes (a writer's of its own: semicolons,
+    quoted separators) is read as DuckDB's sniffer finds it, never refused or skipped; one
+    that a datapackage describes is read in package.py's dialect (no sniffing), its numbers
+    left unread."""
+    (tmp_path / "own.csv").write_text(f'nom;nota\n"Ajuntament; de Vic";net\n"x";"trucar al {PHONE}"\n', encoding="utf-8")
+    packaged = tmp_path / "pkg"
+    packaged.mkdir()
+    (packaged / "t.csv").write_text(f'codi,nom,import\n1,"Vic, Ajuntament",12\n2,{SECRET},612345678\n', encoding="utf-8")
+    (packaged / "datapackage.json").write_text(
+        '{"resources": [{"path": "t.csv", "schema": {"fields": [{"name": "codi", "type": "string"}, '
+        '{"name": "nom", "type": "string"}, {"name": "import", "type": "integer"}]}}]}', encoding="utf-8")
+    assert "auto_detect=false" in privacy._csv_source(packaged / "t.csv")[0]
+    assert privacy._csv_source(packaged / "t.csv")[1] == {"import"}
+    assert "auto_detect" not in privacy._csv_source(tmp_path / "own.csv")[0]
+    hits = [(h.file, h.row, h.field, h.kind) for h in guard.scan(tmp_path)]
+    assert hits == [("own.csv", 3, "nota", "telèfon / phone"), ("pkg/t.csv", 3, "nom", PRIVATE_VALUE)]

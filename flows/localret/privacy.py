@@ -120,8 +120,11 @@ class Guard:
             if suffix in CODE_SUFFIXES and _pinned_code(path):
                 continue  # bytes of the pinned libraries or of a bundle of our code: never data
             if suffix in (".csv", ".parquet"):
-                source = published_csv(path) if suffix == ".csv" else f"read_parquet({_sql_string(str(path))})"
-                table = (i, rel, source, _csv_numeric(path) if suffix == ".csv" else set())
+                if suffix == ".parquet":
+                    source, skip = f"read_parquet({_sql_string(str(path))})", set()
+                else:
+                    source, skip = _csv_source(path)
+                table = (i, rel, source, skip)
                 if path.stat().st_size <= SMALL_TABLE_BYTES:
                     small.append(table)
                 else:
@@ -420,21 +423,22 @@ def _readable(text: str) -> str:
     return html.unescape(text) if "&" in text else text
 
 
-def _csv_numeric(path: Path) -> set[str]:
-    """The columns of a published CSV that its datapackage.json (beside it) types as numbers,
-    booleans or dates: never text, never scanned. Without one, every column is text."""
+def _csv_source(path: Path) -> tuple[str, set[str]]:
+    """How to read a CSV under the output, and the columns not to scan. A table its
+    datapackage.json (beside it) describes is one package.py wrote: read in that dialect, its
+    numbers, booleans and dates (as typed there) never text, never scanned. Any other CSV (a
+    writer's of its own) is read as DuckDB's sniffer finds it, every column text."""
     dp = path.with_name("datapackage.json")
-    if not dp.is_file():
-        return set()
-    try:
-        package = json.loads(dp.read_text(encoding="utf-8"))
-        for res in package.get("resources", []):
-            if res.get("path") == path.name:
-                return {f["name"] for f in res.get("schema", {}).get("fields", [])
-                        if f.get("type") in ("integer", "number", "boolean", "date", "datetime", "year")}
-    except (ValueError, OSError, AttributeError, TypeError):
-        pass
-    return set()
+    if dp.is_file():
+        try:
+            package = json.loads(dp.read_text(encoding="utf-8"))
+            for res in package.get("resources", []):
+                if res.get("path") == path.name:
+                    return published_csv(path), {f["name"] for f in res.get("schema", {}).get("fields", [])
+                                                 if f.get("type") in ("integer", "number", "boolean", "date", "datetime", "year")}
+        except (ValueError, OSError, AttributeError, TypeError):
+            pass
+    return f"read_csv({_sql_string(str(path))}, all_varchar=true, header=true)", set()
 
 
 def _sheet_header(chunk: bytes) -> dict[str, str]:
