@@ -420,21 +420,21 @@ class Site:
         membres_csv = membres.table_path("membres") if membres is not None else None
         con = scratch()
         try:
-            columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {_read_csv(ens_csv)}").fetchall()}
+            columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {published_csv(ens_csv)}").fetchall()}
             wanted = ["ens_id", "nom", "tipus_ens", "comarca_nom", "provincia_nom", "codi_ens"]
             select = ", ".join(f"NULLIF(\"{c}\", '') AS \"{c}\"" if c in columns else f"NULL AS \"{c}\"" for c in wanted)
             member = "NULL"
             if membres_csv is not None:
                 day = _sql_string(membres.reference_date)
-                member = (f"ens_id IN (SELECT ens_id FROM {_read_csv(membres_csv)} WHERE NULLIF(data_alta, '') <= {day} "
+                member = (f"ens_id IN (SELECT ens_id FROM {published_csv(membres_csv)} WHERE NULLIF(data_alta, '') <= {day} "
                           f"AND (NULLIF(data_baixa, '') IS NULL OR data_baixa > {day}))")
             # An approximation of published_sort_key chooses the rows; Python then orders them exactly.
             key = "replace(replace(lower(strip_accents(coalesce(nom, ''))), '·', ''), chr(39), ' ')"
-            cursor = con.execute(f"SELECT *, {member} AS member FROM (SELECT {select} FROM {_read_csv(ens_csv)}) "
+            cursor = con.execute(f"SELECT *, {member} AS member FROM (SELECT {select} FROM {published_csv(ens_csv)}) "
                                  f"ORDER BY {key}, nom, ens_id LIMIT {SEARCH_ROWS}")
             names = [d[0] for d in cursor.description]
             bodies = [dict(zip(names, row)) for row in cursor.fetchall()]
-            total = con.execute(f"SELECT count(*) FROM {_read_csv(ens_csv)}").fetchone()[0]
+            total = con.execute(f"SELECT count(*) FROM {published_csv(ens_csv)}").fetchone()[0]
         finally:
             con.close()
         bodies.sort(key=lambda r: (published_sort_key(r["nom"] or ""), r["ens_id"] or ""))
@@ -500,10 +500,6 @@ class Site:
 
 def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _read_csv(path: Path) -> str:
-    return published_csv(path)
 
 
 def published_sort_key(text: str) -> tuple:

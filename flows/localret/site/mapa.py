@@ -18,9 +18,9 @@ from importlib import resources
 
 from markupsafe import Markup
 
-from localret.duck import scratch
+from localret.duck import published_csv, scratch
 from localret.site import geo, i18n, jsbundle
-from localret.site.build import Page, Site, _read_csv, page_name, published_sort_key, section
+from localret.site.build import Page, Site, page_name, published_sort_key, section
 from localret.site.published import LANGS
 
 FOLDER = "mapa"
@@ -130,8 +130,8 @@ def membership(site: Site) -> dict:
     con = scratch()
     try:
         rows = con.execute(
-            f"SELECT e.codi_ine, m.data_alta, NULLIF(m.data_baixa, '') FROM {_read_csv(membres_csv)} m "
-            f"JOIN {_read_csv(ens_csv)} e USING (ens_id) "
+            f"SELECT e.codi_ine, m.data_alta, NULLIF(m.data_baixa, '') FROM {published_csv(membres_csv)} m "
+            f"JOIN {published_csv(ens_csv)} e USING (ens_id) "
             "WHERE m.tipus_ens = 'AJUNTAMENT' AND e.tipus_ens = 'AJUNTAMENT' AND NULLIF(e.codi_ine, '') IS NOT NULL "
             "AND NULLIF(m.data_alta, '') IS NOT NULL ORDER BY 1, 2, 3 NULLS LAST").fetchall()
     finally:
