@@ -30,12 +30,20 @@ def published_csv(path) -> str:
 
     with open(path, encoding="utf-8-sig", newline="") as fh:
         header = next(csv.reader([fh.readline()]), [])
-    quoted = "'" + str(path).replace("'", "''") + "'"
     if not header or len(set(header)) != len(header):
-        return f"read_csv({quoted}, all_varchar=true, header=true)"
-    columns = ", ".join("'" + name.replace("'", "''") + "': 'VARCHAR'" for name in header)
-    return (f"read_csv({quoted}, columns={{{columns}}}, auto_detect=false, header=true, delim=',', quote='\"', "
-            f"escape='\"')")
+        return sniffed_csv(path)
+    columns = ", ".join(f"{_text(name)}: 'VARCHAR'" for name in header)
+    return (f"read_csv({_text(str(path))}, columns={{{columns}}}, auto_detect=false, header=true, delim=',', "
+            f"quote='\"', escape='\"')")
+
+
+def sniffed_csv(path) -> str:
+    """SQL reading any CSV, every column as text, in the dialect DuckDB's sniffer finds."""
+    return f"read_csv({_text(str(path))}, all_varchar=true, header=true)"
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 _SCRATCH: list = []  # the process's scratch database, opened on first use

@@ -35,7 +35,7 @@ from typing import IO, Iterable
 import duckdb
 
 from localret import personal, progress
-from localret.duck import file_order, published_csv
+from localret.duck import file_order, published_csv, sniffed_csv
 from localret.errors import LocalretError
 
 PRIVATE_VALUE = personal.PRIVATE_VALUE
@@ -438,7 +438,7 @@ def _csv_source(path: Path) -> tuple[str, set[str]]:
                                                  if f.get("type") in ("integer", "number", "boolean", "date", "datetime", "year")}
         except (ValueError, OSError, AttributeError, TypeError):
             pass
-    return f"read_csv({_sql_string(str(path))}, all_varchar=true, header=true)", set()
+    return sniffed_csv(path), set()
 
 
 def _sheet_header(chunk: bytes) -> dict[str, str]:

@@ -418,9 +418,10 @@ class Site:
             return None
         membres = self.by_name.get("membres")
         membres_csv = membres.table_path("membres") if membres is not None else None
+        ens_table = published_csv(ens_csv)
         con = scratch()
         try:
-            columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {published_csv(ens_csv)}").fetchall()}
+            columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {ens_table}").fetchall()}
             wanted = ["ens_id", "nom", "tipus_ens", "comarca_nom", "provincia_nom", "codi_ens"]
             select = ", ".join(f"NULLIF(\"{c}\", '') AS \"{c}\"" if c in columns else f"NULL AS \"{c}\"" for c in wanted)
             member = "NULL"
@@ -430,11 +431,11 @@ class Site:
                           f"AND (NULLIF(data_baixa, '') IS NULL OR data_baixa > {day}))")
             # An approximation of published_sort_key chooses the rows; Python then orders them exactly.
             key = "replace(replace(lower(strip_accents(coalesce(nom, ''))), '·', ''), chr(39), ' ')"
-            cursor = con.execute(f"SELECT *, {member} AS member FROM (SELECT {select} FROM {published_csv(ens_csv)}) "
+            cursor = con.execute(f"SELECT *, {member} AS member FROM (SELECT {select} FROM {ens_table}) "
                                  f"ORDER BY {key}, nom, ens_id LIMIT {SEARCH_ROWS}")
             names = [d[0] for d in cursor.description]
             bodies = [dict(zip(names, row)) for row in cursor.fetchall()]
-            total = con.execute(f"SELECT count(*) FROM {published_csv(ens_csv)}").fetchone()[0]
+            total = con.execute(f"SELECT count(*) FROM {ens_table}").fetchone()[0]
         finally:
             con.close()
         bodies.sort(key=lambda r: (published_sort_key(r["nom"] or ""), r["ens_id"] or ""))

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-
 from localret import publisher as publisher_config
 from localret.duck import published_csv, scratch
 from localret.fsutil import sha256_file
