@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -222,7 +223,11 @@ def _bad_values(con, plan: Plan, cols: list[Column], which: list[int]) -> list[t
     # the gates in an inner projection: computed once per value, each read by its expressions
     values = (f'SELECT c, {", ".join(f"m{w}" for w in range(plan.words))}, v AS "{STAND_IN}"'
               f'{"".join(", " + g for g in gate_columns)} FROM {VALUES} WHERE {one_of(ids)}')
-    with unoptimized(con):
+    # A column judged alone has many values: DuckDB's optimizer earns its planning there (it
+    # computes a subexpression that several expressions share once, and skips the other
+    # columns' values by the scan's zone maps): 0.23 s less over 1M rows. Over the few values
+    # of the shared query, planning costs more than it saves.
+    with nullcontext() if len(cols) == 1 else unoptimized(con):
         rows = con.execute(f'SELECT * FROM (SELECT c, "{STAND_IN}", {", ".join(flags)} FROM ({values})) '
                            f'WHERE {" OR ".join(f"_f{n}" for n in used)}').fetchall()
     return [(c, value, n) for c, value, *hit in rows for n, flagged in zip(used, hit) if flagged]
