@@ -138,6 +138,11 @@ def _stand_in(field: Field) -> Field:
 # the others share one query in which every expression first tests its bit of the value's mask
 # (about 17 ns a value: nothing beside a few thousand values, a second over a million).
 OWN_QUERY_VALUES = 20_000
+# A query over this many values is planned by DuckDB's optimizer: it computes a subexpression
+# that several expressions share once, and the scan's zone maps skip the other columns' values
+# (0.36 s less CPU over 1M rows). Over fewer values its planning costs more than it saves
+# (about 20 ms a query).
+OPTIMIZED_VALUES = 20_000
 
 
 def field_rule_hits(sources: Sources, plan: Plan, prepare_late: Callable[[], None] = lambda: None
@@ -166,10 +171,10 @@ def field_rule_hits(sources: Sources, plan: Plan, prepare_late: Callable[[], Non
         bad = []
         while True:
             try:
-                cols = queue.popleft()  # atomic: each query is taken once
+                cols, optimized = queue.popleft()  # atomic: each query is taken once
             except IndexError:
                 return bad
-            bad += _bad_values(connection, plan, cols, early)
+            bad += _bad_values(connection, plan, cols, early, optimized)
 
     cursor = con.cursor()
     try:
@@ -177,7 +182,8 @@ def field_rule_hits(sources: Sources, plan: Plan, prepare_late: Callable[[], Non
             early_bad = pool.submit(drain, cursor)
             try:
                 prepare_late()
-                bad = [found for cols in _queries(plan, sizes, late) for found in _bad_values(con, plan, cols, late)]
+                bad = [found for cols, optimized in _queries(plan, sizes, late)
+                       for found in _bad_values(con, plan, cols, late, optimized)]
                 bad += drain(con)
             finally:
                 bad_there = early_bad.result()  # the cursor's query ends before the cursor closes
@@ -190,19 +196,21 @@ def field_rule_hits(sources: Sources, plan: Plan, prepare_late: Callable[[], Non
     return _rows_of(sources, plan.columns, found)
 
 
-def _queries(plan: Plan, sizes: dict[int, int], which: list[int]) -> list[list[Column]]:
-    """The columns each query judges with the expressions `which`: a column with many values
-    alone, the others together; the costliest first (values times expressions; the shared
-    query, which binds every expression, counts as the biggest)."""
+def _queries(plan: Plan, sizes: dict[int, int], which: list[int]) -> list[tuple[list[Column], bool]]:
+    """The columns each query judges with the expressions `which` (and whether the query is
+    optimized): a column with many values alone, the others together; the costliest first
+    (values times expressions; the shared query, which binds every expression, counts as the
+    biggest)."""
     groups = list(plan.expressions.values())
     columns = [c for c in plan.columns if any(c.id in groups[n] for n in which)]
     own = sorted((c for c in columns if sizes.get(c.id, 0) >= OWN_QUERY_VALUES),
                  key=lambda c: -sizes[c.id] * sum(c.id in groups[n] for n in which))
     shared = [c for c in columns if sizes.get(c.id, 0) < OWN_QUERY_VALUES]
-    return ([shared] if shared else []) + [[c] for c in own]
+    return ([(shared, False)] if shared else []) + [([c], sizes[c.id] >= OPTIMIZED_VALUES) for c in own]
 
 
-def _bad_values(con, plan: Plan, cols: list[Column], which: list[int]) -> list[tuple[int, str | None, int]]:
+def _bad_values(con, plan: Plan, cols: list[Column], which: list[int], optimized: bool = False
+                ) -> list[tuple[int, str | None, int]]:
     """(column id, value, expression number) of every value of the columns `cols` that one of
     the expressions `which` finds wrong."""
     sqls = list(plan.expressions)
@@ -223,11 +231,7 @@ def _bad_values(con, plan: Plan, cols: list[Column], which: list[int]) -> list[t
     # the gates in an inner projection: computed once per value, each read by its expressions
     values = (f'SELECT c, {", ".join(f"m{w}" for w in range(plan.words))}, v AS "{STAND_IN}"'
               f'{"".join(", " + g for g in gate_columns)} FROM {VALUES} WHERE {one_of(ids)}')
-    # A column judged alone has many values: DuckDB's optimizer earns its planning there (it
-    # computes a subexpression that several expressions share once, and skips the other
-    # columns' values by the scan's zone maps): 0.23 s less over 1M rows. Over the few values
-    # of the shared query, planning costs more than it saves.
-    with nullcontext() if len(cols) == 1 else unoptimized(con):
+    with nullcontext() if optimized else unoptimized(con):
         rows = con.execute(f'SELECT * FROM (SELECT c, "{STAND_IN}", {", ".join(flags)} FROM ({values})) '
                            f'WHERE {" OR ".join(f"_f{n}" for n in used)}').fetchall()
     return [(c, value, n) for c, value, *hit in rows for n, flagged in zip(used, hit) if flagged]
