@@ -129,6 +129,25 @@ def ajuntament_not_in_register(t):
     return row
 
 
+def _wrong_control_digit(code: str) -> str:
+    return code[:5] + str((int(code[5]) + 1) % 10) + code[6:]
+
+
+def wrong_digit_outside_the_register(t):
+    """Not in the register and a wrong control digit: the digit's error alone (the register
+    rules judge only codes whose own digit is right)."""
+    row = barcelona(t)
+    t.set(row, "codi_ens", _wrong_control_digit(codes.make_codi_ens("28079")))
+    return row
+
+
+def adhesion_wrong_digit_outside_the_register(t):
+    row = per_lot_adhesion(t)
+    t.set(row, "codi_ens", _wrong_control_digit(codes.make_codi_ens("28079")))
+    t.set(row, "tipus_ens", "AJUNTAMENT")
+    return row
+
+
 def ajuntament_with_a_dependent_body_code(t):
     row = barcelona(t)
     t.set(row, "codi_ens", codes.make_codi_ens("08019", "001"))  # a body of the ajuntament, not itself
@@ -238,6 +257,8 @@ CASES = [
     # --- membres (an .xlsx: the edited copy is written as membres.csv) -----------------------------
     Case("codi-ens-control-digit", "membres", wrong_6th_digit, "codi-ens-digit-control", "codi_ens", value="0801940008"),
     Case("codi-ens-10th-digit", "membres", wrong_10th_digit, "codi-ens-digit-final", "codi_ens", "warning"),
+    Case("codi-ens-control-digit-outside-the-register", "membres", wrong_digit_outside_the_register,
+         "codi-ens-digit-control", "codi_ens"),
     Case("codi-ens-not-digits", "membres", setter("codi_ens", "08019300AB", barcelona), "format-incorrecte", "codi_ens"),
     Case("codi-ens-too-long", "membres", setter("codi_ens", "08019300081", barcelona), "format-incorrecte", "codi_ens"),
     Case("nif-letter", "membres", setter("nif", "P0801900C", barcelona), "nif-incorrecte", "nif", value="P0801900C"),
@@ -309,6 +330,8 @@ CASES = [
     Case("extended-without-extension", "adhesions", setter("estat", "PRORROGADA", lambda t: first_with(t, procediment_id="garrotxa-2008", estat="FINALITZADA")), "estat-incoherent", "estat", "warning"),
     Case("adhesion-ends-before-formalisation", "adhesions", ends_before_formalisation, "fi-abans-formalitzacio", "data_fi"),
     Case("adhesion-codi-ens-control", "adhesions", setter("codi_ens", "0801940008", per_lot_adhesion), "codi-ens-digit-control", "codi_ens"),
+    Case("adhesion-codi-ens-control-outside-the-register", "adhesions", adhesion_wrong_digit_outside_the_register,
+         "codi-ens-digit-control", "codi_ens"),
     # --- convenis ---------------------------------------------------------------------------------------------
     Case("convenis-duplicate-key", "convenis", setter("conveni_id", "C-2001-001", lambda t: 3), "clau-duplicada", "conveni_id", others=None),
     Case("addenda-without-origin", "convenis", setter("conveni_origen_id", None, addenda_row), "conveni-origen-obligatori", "conveni_origen_id"),

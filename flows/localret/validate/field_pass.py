@@ -209,7 +209,7 @@ def _queries(plan: Plan, sizes: dict[int, int], which: list[int]) -> list[tuple[
     return ([(shared, False)] if shared else []) + [([c], sizes[c.id] >= OPTIMIZED_VALUES) for c in own]
 
 
-def _bad_values(con, plan: Plan, cols: list[Column], which: list[int], optimized: bool = False
+def _bad_values(con, plan: Plan, cols: list[Column], which: list[int], optimized: bool
                 ) -> list[tuple[int, str | None, int]]:
     """(column id, value, expression number) of every value of the columns `cols` that one of
     the expressions `which` finds wrong."""
