@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 from localret import personal, schema
 from localret.validate import field_pass, field_rules, sanity_rules, table_rules  # noqa: F401  (they register the rules)
-from localret.validate.hits import collect, unoptimized
+from localret.validate.hits import collect, optimizer
 from localret.validate.report import Finding, Report
 from localret.validate.rules import FIELD_RULES, TABLE_RULES, Context  # noqa: F401  (FIELD_RULES: the registry, for callers)
 from localret.validate.sqltypes import typed
@@ -88,12 +87,12 @@ def _personal(value: str, private: personal.PrivateValues | None) -> bool:
 
 def _table_rule_hits(con, sources: Sources, contexts: dict[str, Context], rules: list, optimize: bool) -> list:
     """The rules as one query: most are tiny, and a query each would cost more in planning than
-    in work. Rules over small tables only skip the optimizer (see `unoptimized`)."""
+    in work. Rules over small tables only skip the optimizer (see `hits.optimizer`)."""
     if not rules:
         return []
     sql = " UNION ALL ".join(f"SELECT _row, '{i}' AS k, CAST(value AS VARCHAR) AS value FROM ({r.sql(contexts[r.table])})"
                              for i, r in enumerate(rules))
-    with nullcontext() if optimize else unoptimized(con):
+    with optimizer(con, on=optimize):
         return collect(con, sql, lambda k: (sources.file_label(rules[int(k)].table), rules[int(k)].code,
                                              rules[int(k)].severity, rules[int(k)].message, rules[int(k)].field))
 

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from localret.schema import Field
-from localret.validate.hits import collect, unoptimized
+from localret.validate.hits import collect, optimizer
 from localret.validate.report import Finding
 from localret.validate.rules import FIELD_RULES, Context, FieldRule
 
@@ -231,7 +230,7 @@ def _bad_values(con, plan: Plan, cols: list[Column], which: list[int], optimized
     # the gates in an inner projection: computed once per value, each read by its expressions
     values = (f'SELECT c, {", ".join(f"m{w}" for w in range(plan.words))}, v AS "{STAND_IN}"'
               f'{"".join(", " + g for g in gate_columns)} FROM {VALUES} WHERE {one_of(ids)}')
-    with nullcontext() if optimized else unoptimized(con):
+    with optimizer(con, on=optimized):
         rows = con.execute(f'SELECT * FROM (SELECT c, "{STAND_IN}", {", ".join(flags)} FROM ({values})) '
                            f'WHERE {" OR ".join(f"_f{n}" for n in used)}').fetchall()
     return [(c, value, n) for c, value, *hit in rows for n, flagged in zip(used, hit) if flagged]

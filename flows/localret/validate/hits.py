@@ -24,9 +24,13 @@ def collect(con, sql: str, describe) -> list[tuple[Finding, int]]:
 
 
 @contextmanager
-def unoptimized(con):
-    """For queries whose work is small beside their planning (a few thousand rows, or distinct
-    values): DuckDB's filter pushdown alone copies every predicate and plans it twice."""
+def optimizer(con, on: bool):
+    """DuckDB's optimizer on or off for the queries of the block. Off for queries whose work is
+    small beside their planning (a few thousand rows, or distinct values): its filter pushdown
+    alone copies every predicate and plans it twice."""
+    if on:
+        yield
+        return
     con.execute("PRAGMA disable_optimizer")
     try:
         yield
