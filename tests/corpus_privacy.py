@@ -139,6 +139,8 @@ CASES = [
          ["membres.csv", "motiu_baixa", *PHONE]),
     Case("priv-phone-0034-slashes-in-party", in_cell("convenis_parts.csv", 4, "nom", "(0034 612/345/678)"), 1,
          ["convenis_parts.csv, fila 4", "nom", *PHONE]),
+    Case("priv-phone-underscores-in-objecte", in_cell("convenis.csv", 10, "objecte", "Mòbil 612_345_678."), 1,
+         ["convenis.csv, fila 10", "objecte", *PHONE]),
     Case("priv-phone-paren-prefix-zero-width", in_cell("convenis.csv", 6, "titol", "(+34)\u200b7\u200b12 34 56 78"), 1,
          ["convenis.csv, fila 6", "titol", *PHONE]),
     # e-mail addresses hidden from scrapers
@@ -152,6 +154,12 @@ CASES = [
          ["convenis.csv, fila 7", "titol", *MAIL]),
     Case("priv-mail-spaces-around", in_cell("convenis.csv", 8, "objecte", "marta . riu @ xtec . cat"), 1,
          ["convenis.csv, fila 8", "objecte", *MAIL]),
+    Case("priv-mail-words-tied-by-underscores", in_cell("convenis.csv", 9, "titol", "(contacte: jordi_at_gmail_dot_com)"), 1,
+         ["convenis.csv, fila 9", "titol", *MAIL]),
+    Case("priv-mail-url-encoded-in-reason", in_leaving_reason("Vegeu mailto:pere.soler%40example.cat"), 1,
+         ["membres.csv", "motiu_baixa", *MAIL]),
+    Case("priv-mail-defanged-sign-in-party", in_cell("convenis_parts.csv", 7, "nom", "(rosa.marti[@]domini[.]cat)"), 1,
+         ["convenis_parts.csv, fila 7", "nom", *MAIL]),
     # DNI/NIE in any punctuation and case
     Case("priv-dni-dots-dash", in_cell("convenis.csv", 3, "objecte", "Representant amb DNI 12.345.678-Z."), 1,
          ["convenis.csv, fila 3", "objecte", *DNI]),

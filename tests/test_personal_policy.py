@@ -15,7 +15,8 @@ PHONES = ["612345678", "612 345 678", "612 34 56 78", "61 234 56 78", "93 402 29
           "612-345-678", "612/345/678", "+34 612 345 678", "+34612345678", "0034 612345678", "(+34) 612 345 678",
           "34 612 345 678", "612\u00a0345\u00a0678", "612\u202f34\u202f56\u202f78", "61\u20092 345 678",
           "6\u200b1\u200b2\u200b3\u200b4\u200b5\u200b6\u200b7\u200b8", "６１２３４５６７８", "tel.612.345.678",
-          "mòbil: 712-34-56-78.", "crida al 612 - 345 - 678", "93 402 29 20 612 345 678"]
+          "mòbil: 712-34-56-78.", "crida al 612 - 345 - 678", "93 402 29 20 612 345 678", "612_345_678",
+          "+34_612_34_56_78"]
 NOT_PHONES = ["0801930008", "8101150006", "8101150006 9002660009", "08019", "080193", "17079 25120 43148",
               "1.234.567,89", "38803287.62", "38.803.287,62", "938.803.287,62 €", "938803287.62", "7509407.95",
               "677.420625 362.071181", "1.938.803.287", "612345678901", "2026-11-27", "2019-04-09T00:00:00+00:00",
@@ -25,10 +26,15 @@ NOT_PHONES = ["0801930008", "8101150006", "8101150006 9002660009", "08019", "080
 EMAILS = ["joan.puig@gmail.com", "JOAN.PUIG@GMAIL.COM", "joan @ gmail . com", "joan＠gmail.com", "joan [at] gmail [dot] com",
           "joan(at)domini.cat", "joan (at) domini (dot) cat", "joan{at}domini{punt}cat", "joan arroba domini punt cat",
           "joan arroba domini.cat", "joan at domini dot cat", "joan [arroba] domini [punt] cat", "escriviu a m.vila@ajvic.cat.",
-          "joan\u200b@\u200bgmail.com", "jo\u00a0an.puig@gmail.com"]
+          "joan\u200b@\u200bgmail.com", "jo\u00a0an.puig@gmail.com",
+          # the sign or the word tied by underscores or hyphens, in brackets, URL-encoded, as an HTML entity
+          "joan_at_gmail_dot_com", "JOAN__AT__GMAIL__DOT__COM", "joan -at- gmail -dot- com", "joan-arroba-domini-punt-cat",
+          "joan[@]gmail[.]com", "joan(@)domini(.)cat", "joan{@}domini.cat", "joan%40gmail.com", "mailto:joan%40gmail%2Ecom",
+          "joan&#64;gmail.com", "joan&#x40;gmail&#46;com", "joan &commat; gmail &period; com"]
 NOT_EMAILS = ["info@localret.cat", "dades @ localret . cat", "dades [at] localret [dot] cat", "available at dades.localret.cat",
               "published at example.org", "@media screen", '"@context": "https://schema.org"', "@SUM(A1)",
-              "https://dades.localret.cat/membres/1.2.0/"]
+              "https://dades.localret.cat/membres/1.2.0/", "dades_at_localret_dot_cat", "info%40localret.cat",
+              "dades[@]localret[.]cat", "created_at", "look_at_this", "data-at-rest", "100%40 kg"]
 DNIS = ["12345678Z", "12345678z", "12.345.678-Z", "12 345 678 Z", "12-345-678-Z", "12345678-Z", "X1234567L", "x-1234567-l",
         "Y 1234567 X", "Z.1234567.R", "DNI: 00000000T", "NIE X0000000T", "４５６７８９０１Ｔ".replace("Ｔ", "G")]
 NOT_DNIS = ["12345678A", "X1234567A", "P0801900B", "P0800000B", "Q2826000H", "S2800568D", "A08015497", "B65432109",

@@ -64,7 +64,7 @@ def groups(digits: str, sizes: tuple[int, ...]) -> list[str]:
 def phones(draw) -> str:
     digits = draw(st.sampled_from("6789")) + "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=8, max_size=8)))
     sizes = draw(st.sampled_from([(9,), (3, 3, 3), (2, 3, 2, 2), (3, 2, 2, 2), (2, 2, 2, 3), (1,) * 9]))
-    sep = draw(st.sampled_from(SEPARATORS[:-1] + ["\u200b"]))
+    sep = draw(st.sampled_from(SEPARATORS[:-1] + ["\u200b", "_"]))
     prefix = draw(st.sampled_from(["", "+34 ", "+34", "0034 ", "0034", "(+34) ", "+34\u00a0"]))
     return prefix + sep.join(groups(digits, sizes))
 
@@ -98,8 +98,9 @@ def ibans(draw) -> str:
 def emails(draw) -> str:
     local = draw(st.sampled_from(["joan.puig", "mvila", "n.gracia73", "pere_soler", "rosa-marti"]))
     domain = draw(st.sampled_from(["gmail.com", "ajvic.cat", "example.org", "xtec.cat", "correu.ajuntament.cat"]))
-    at = draw(st.sampled_from(["@", " @ ", "＠", " [at] ", "(at)", " (at) ", " arroba ", "[arroba]", "{at}"]))
-    dot = draw(st.sampled_from([".", " . ", " [dot] ", "(dot)", " punt ", "[punt]"]))
+    at = draw(st.sampled_from(["@", " @ ", "＠", " [at] ", "(at)", " (at) ", " arroba ", "[arroba]", "{at}", "_at_", " -at- ",
+                               "-arroba-", "[@]", "(@)", "%40", "&#64;"]))
+    dot = draw(st.sampled_from([".", " . ", " [dot] ", "(dot)", " punt ", "[punt]", "_dot_", "-punt-", "[.]", "(.)"]))
     text = local + at + dot.join(domain.split("."))
     return text.upper() if draw(st.booleans()) else text
 

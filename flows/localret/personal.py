@@ -112,9 +112,17 @@ class Detector:
 
 ALLOWED_EMAIL_DOMAINS = ("localret.cat",)
 
-_AT = r"(?: ?(?:@|[\[({<] ?(?:at|arroba) ?[\])}>]) ?| arroba )"
-_DOT_WORD = r"(?: ?[\[({<] ?(?:dot|punt|punto) ?[\])}>] ?| (?:dot|punt|punto) )"
-_DOT = rf"(?: ?\. ?|{_DOT_WORD})"
+# How people hide an address from scrapers: the sign itself, URL-encoded (%40) or as an HTML
+# entity; the sign or the word (at, arroba) in brackets; the word between spaces, underscores or
+# hyphens (joan_at_gmail_dot_com, joan -at- gmail). The dot likewise. A plain " at " between
+# words is English prose: it counts only with a dot written as a word as well (domain2 below).
+_AT_SIGN = r"(?:@|%40|&#0*64;|&#x0*40;|&commat;)"
+_DOT_SIGN = r"(?:\.|%2e|&#0*46;|&#x0*2e;|&period;)"
+_TIED = r" ?[_-]+ ?"  # a word tied to its neighbours by underscores or hyphens
+_AT = rf"(?: ?(?:{_AT_SIGN}|[\[({{<] ?(?:{_AT_SIGN}|at|arroba) ?[\])}}>]) ?| arroba |{_TIED}(?:at|arroba){_TIED})"
+_DOT_WORD = (rf"(?: ?[\[({{<] ?(?:{_DOT_SIGN}|dot|punt|punto) ?[\])}}>] ?| (?:dot|punt|punto) "
+             rf"|{_TIED}(?:dot|punt|punto){_TIED})")
+_DOT = rf"(?: ?{_DOT_SIGN} ?|{_DOT_WORD})"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
 EMAIL_RE = re.compile(
     rf"(?<![a-z0-9._%+-])(?P<local>[a-z0-9][a-z0-9._%+-]*)"
@@ -132,7 +140,7 @@ def _email_ok(m: re.Match) -> bool:
     return not any(domain == d or domain.endswith("." + d) for d in ALLOWED_EMAIL_DOMAINS)
 
 
-_SEP = r"(?: ?[.\-/] ?| )"
+_SEP = r"(?: ?[.\-/_] ?| )"  # digits grouped by a dot, hyphen, slash, underscore or space
 PHONE_RE = re.compile(
     r"(?<![0-9a-z])(?<![0-9][ .,\-/])"
     rf"(?:(?:\(\+?(?:00)?34\)|\+34|0034|34){_SEP}?)?"
@@ -185,7 +193,7 @@ def _iban_ok(m: re.Match) -> bool:
     return int(digits[2:] + "1428" + digits[:2]) % 97 == 1  # E=14, S=28
 
 
-_PHONE_BODY = re.compile(r"[6-9](?:(?: ?[.\-/] ?| )?[0-9]){8}$")
+_PHONE_BODY = re.compile(rf"[6-9](?:{_SEP}?[0-9]){{8}}$")
 
 
 def _phone_ok(m: re.Match) -> bool:
@@ -202,7 +210,7 @@ _NA = "[^0-9a-z]"
 PHONE_PRE = rf"(?i)(^|{_NA})(\(?\+?(00)?34\)?{_NA}*)?[6-9]({_NA}*[0-9]){{8}}({_NA}|$)"
 DNI_PRE = rf"(?i)(^|{_NA})([0-9]|[xyzklm]{_NA}*[0-9])({_NA}*[0-9]){{6,7}}{_NA}*[a-z]({_NA}|$)"
 IBAN_PRE = rf"(?i)(^|{_NA})es({_NA}*[0-9]){{22}}"
-EMAIL_PRE = r"(?i)@|arroba|(^|[^a-z])at([^a-z]|$)"
+EMAIL_PRE = r"(?i)@|%40|&#0*64;|&#x0*40;|&commat;|arroba|(^|[^a-z])at([^a-z]|$)"
 
 EMAIL = Detector("correu electrònic / e-mail", "email", EMAIL_RE, _email_ok, EMAIL_PRE)
 PHONE = Detector("telèfon / phone", "phone", PHONE_RE, _phone_ok, PHONE_PRE)
