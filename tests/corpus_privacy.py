@@ -141,6 +141,8 @@ CASES = [
          ["convenis_parts.csv, fila 4", "nom", *PHONE]),
     Case("priv-phone-underscores-in-objecte", in_cell("convenis.csv", 10, "objecte", "Mòbil 612_345_678."), 1,
          ["convenis.csv, fila 10", "objecte", *PHONE]),
+    Case("priv-phone-arabic-indic-digits-in-reason", in_leaving_reason("Mòbil ٦١٢ ٣٤٥ ٦٧٨"), 1,
+         ["membres.csv", "motiu_baixa", *PHONE]),
     Case("priv-phone-paren-prefix-zero-width", in_cell("convenis.csv", 6, "titol", "(+34)\u200b7\u200b12 34 56 78"), 1,
          ["convenis.csv, fila 6", "titol", *PHONE]),
     # e-mail addresses hidden from scrapers
@@ -158,6 +160,8 @@ CASES = [
          ["convenis.csv, fila 9", "titol", *MAIL]),
     Case("priv-mail-url-encoded-in-reason", in_leaving_reason("Vegeu mailto:pere.soler%40example.cat"), 1,
          ["membres.csv", "motiu_baixa", *MAIL]),
+    Case("priv-mail-cyrillic-lookalikes-in-title", in_cell("convenis.csv", 11, "titol", "(jоrdi.pla@gmаil.cоm)"), 1,
+         ["convenis.csv, fila 11", "titol", *MAIL]),
     Case("priv-mail-defanged-sign-in-party", in_cell("convenis_parts.csv", 7, "nom", "(rosa.marti[@]domini[.]cat)"), 1,
          ["convenis_parts.csv, fila 7", "nom", *MAIL]),
     # DNI/NIE in any punctuation and case

@@ -5,6 +5,8 @@ Python policy, and the private values with the public-name rule."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import duckdb
 import pytest
 
@@ -16,7 +18,8 @@ PHONES = ["612345678", "612 345 678", "612 34 56 78", "61 234 56 78", "93 402 29
           "34 612 345 678", "612\u00a0345\u00a0678", "612\u202f34\u202f56\u202f78", "61\u20092 345 678",
           "6\u200b1\u200b2\u200b3\u200b4\u200b5\u200b6\u200b7\u200b8", "６１２３４５６７８", "tel.612.345.678",
           "mòbil: 712-34-56-78.", "crida al 612 - 345 - 678", "93 402 29 20 612 345 678", "612_345_678",
-          "+34_612_34_56_78"]
+          "+34_612_34_56_78",
+          "٦١٢٣٤٥٦٧٨", "۶۱۲ ۳۴۵ ۶۷۸", "६१२ ३४ ५६ ७८"]  # the digits of other scripts (Arabic-Indic, Persian, Devanagari)
 NOT_PHONES = ["0801930008", "8101150006", "8101150006 9002660009", "08019", "080193", "17079 25120 43148",
               "1.234.567,89", "38803287.62", "38.803.287,62", "938.803.287,62 €", "938803287.62", "7509407.95",
               "677.420625 362.071181", "1.938.803.287", "612345678901", "2026-11-27", "2019-04-09T00:00:00+00:00",
@@ -30,13 +33,15 @@ EMAILS = ["joan.puig@gmail.com", "JOAN.PUIG@GMAIL.COM", "joan @ gmail . com", "j
           # the sign or the word tied by underscores or hyphens, in brackets, URL-encoded, as an HTML entity
           "joan_at_gmail_dot_com", "JOAN__AT__GMAIL__DOT__COM", "joan -at- gmail -dot- com", "joan-arroba-domini-punt-cat",
           "joan[@]gmail[.]com", "joan(@)domini(.)cat", "joan{@}domini.cat", "joan%40gmail.com", "mailto:joan%40gmail%2Ecom",
-          "joan&#64;gmail.com", "joan&#x40;gmail&#46;com", "joan &commat; gmail &period; com"]
+          "joan&#64;gmail.com", "joan&#x40;gmail&#46;com", "joan &commat; gmail &period; com",
+          # letters of other scripts drawn like Latin ones (Cyrillic а, о, с; Greek ο)
+          "jоan@gmаil.com", "joan.puig@xtес.cat", "JОАN@GMAIL.CΟM"]
 NOT_EMAILS = ["info@localret.cat", "dades @ localret . cat", "dades [at] localret [dot] cat", "available at dades.localret.cat",
               "published at example.org", "@media screen", '"@context": "https://schema.org"', "@SUM(A1)",
               "https://dades.localret.cat/membres/1.2.0/", "dades_at_localret_dot_cat", "info%40localret.cat",
               "dades[@]localret[.]cat", "created_at", "look_at_this", "data-at-rest", "100%40 kg"]
 DNIS = ["12345678Z", "12345678z", "12.345.678-Z", "12 345 678 Z", "12-345-678-Z", "12345678-Z", "X1234567L", "x-1234567-l",
-        "Y 1234567 X", "Z.1234567.R", "DNI: 00000000T", "NIE X0000000T", "４５６７８９０１Ｔ".replace("Ｔ", "G")]
+        "Y 1234567 X", "Z.1234567.R", "DNI: 00000000T", "NIE X0000000T", "١٢٣٤٥٦٧٨Z", "12345678Ζ", "Х1234567L", "４５６７８９０１Ｔ".replace("Ｔ", "G")]
 NOT_DNIS = ["12345678A", "X1234567A", "P0801900B", "P0800000B", "Q2826000H", "S2800568D", "A08015497", "B65432109",
             "G08000000", "2026-11-27 a 2027-01-01", "de 38803287 a 40000000", "20261127T", "versió 12345678"]
 IBANS = ["ES91 2100 0418 4502 0005 1332", "ES9121000418450200051332", "es91-2100-0418-45-0200051332",
@@ -50,6 +55,14 @@ def test_normalise_folds_case_accents_and_every_kind_of_space():
     assert normalise("ＦＵＬＬ　ｗｉｄｔｈ＠") == "full width@"  # NFKC
     assert normalise("a\n\n b", keep_newlines=True) == "a\n\n b"
     assert personal.compact("L'Hospitalet de Llobregat") == "lhospitaletdellobregat"
+    # letters and digits of other scripts that read as ASCII ones; one character for one
+    assert normalise("Јоаn Рuіg ٦١٢") == "joan puig 612"
+    assert len(normalise("xtес ६१२", keep_newlines=True)) == len("xtес ६१२")
+    for lookalike, latin in personal._LOOKALIKE_LETTERS.items():  # mapped after folding: folding must keep it
+        assert normalise(lookalike) == normalise(lookalike.upper()) == latin, lookalike
+    digits = [c for c in range(0x80, 0x10000) if unicodedata.category(chr(c)) == "Nd"]
+    assert digits == [z + d for z in personal._DIGIT_ZEROS for d in range(10)]  # every script's digits, and only those
+    assert {normalise(chr(c)) for c in digits} == set("0123456789")
 
 
 @pytest.mark.parametrize("text", PHONES)
@@ -134,7 +147,8 @@ def test_sql_private_predicate_agrees_with_python(con):
 # --- private values and the public-name rule --------------------------------------------------------
 def test_private_values_are_found_word_aligned_in_any_case_accent_and_spacing():
     pv = PrivateValues(["Lluís Pujol Vilaró"])
-    for text in ["LLUIS PUJOL VILARO", "Sr. lluis  pujol\u00a0vilaro, tècnic", "LluisPujol-Vilaro", "l l u i s pujol vilaro"]:
+    for text in ["LLUIS PUJOL VILARO", "Sr. lluis  pujol\u00a0vilaro, tècnic", "LluisPujol-Vilaro", "l l u i s pujol vilaro",
+                 "Lluís Рujоl Vilаró"]:  # Cyrillic Р, о, а
         assert pv.find(text), text
     for text in ["Lluís Pujol Vilarós", "XLluís Pujol Vilaró", "Lluís Pujol", "Pujol Vilaró"]:
         assert not pv.find(text), text

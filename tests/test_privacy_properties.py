@@ -120,8 +120,23 @@ def rendered_names(draw, name: str) -> str:
     return sep.join(name.split(" "))
 
 
-KINDS = {"phone": (phones(), personal.PHONE.kind), "dni": (dnis(), personal.DNI.kind),
-         "iban": (ibans(), personal.IBAN.kind), "email": (emails(), personal.EMAIL.kind)}
+# Letters and digits of other scripts that read as ASCII ones (Cyrillic, Greek, Arabic-Indic,
+# Devanagari), as someone writes them to slip personal data past a filter.
+LOOKALIKES = {"a": "аα", "c": "с", "e": "еε", "i": "іι", "j": "ј", "o": "оοօ", "p": "рρ", "s": "ѕ", "x": "хχ", "y": "у",
+              **{d: chr(0x0660 + int(d)) + chr(0x06F0 + int(d)) + chr(0x0966 + int(d)) for d in "0123456789"}}
+
+
+@st.composite
+def disguised(draw, inner) -> str:
+    """Some of the datum's letters and digits, or none, written as look-alikes of other scripts."""
+    text = draw(inner)
+    if draw(st.booleans()):
+        return text
+    return "".join(draw(st.sampled_from([c, *LOOKALIKES[c]])) if c in LOOKALIKES else c for c in text)
+
+
+KINDS = {"phone": (disguised(phones()), personal.PHONE.kind), "dni": (disguised(dnis()), personal.DNI.kind),
+         "iban": (disguised(ibans()), personal.IBAN.kind), "email": (disguised(emails()), personal.EMAIL.kind)}
 DATA = st.sampled_from(sorted(KINDS)).flatmap(lambda k: st.tuples(st.just(k), KINDS[k][0]))
 
 

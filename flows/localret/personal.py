@@ -69,13 +69,42 @@ def _strip_accents(text: str) -> str:
     return unicodedata.normalize("NFC", _COMBINING.sub("", decomposed))
 
 
+# Characters a reader takes for an ASCII letter or digit, as people write them to slip an
+# address or a number past a filter: the Cyrillic, Greek and Armenian letters drawn like Latin
+# ones (after case folding), and the decimal digits of other scripts (NFKC maps full-width
+# digits, not Arabic-Indic or Devanagari ones). One character for one: positions are kept.
+# Each letter is one that NFKC and case folding leave as it is (tests/test_personal_policy.py):
+# the lunate sigma, for one, becomes a sigma first, which reads as no Latin letter.
+_LOOKALIKE_LETTERS = dict(zip(
+    "аԁеһіјӏорԛѕтуԝхсүвνοραιτυχωϳκεβηζօսհ",
+    "adehijlopqstywxcybvopaituxwjkebnzouh", strict=True))
+# The zero of each run of ten decimal digits beyond ASCII in the Basic Multilingual Plane
+# (Arabic-Indic, Persian, Devanagari, Bengali, Thai... Unicode 14, Python 3.11's unicodedata;
+# tests/test_personal_policy.py checks the list against it). NFKC maps the full-width and the
+# mathematical digits; the other scripts beyond the plane are left: a class that reaches past
+# it makes Python's re test every character the slow way (20 times slower over the site's
+# pages), and `(?![0-9])\\d` takes three steps a character.
+_DIGIT_ZEROS = (0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6, 0xE50, 0xED0,
+                0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50,
+                0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10)
+_LOOKALIKE = re.compile("[" + "".join(_LOOKALIKE_LETTERS) + "".join(f"{chr(z)}-{chr(z + 9)}" for z in _DIGIT_ZEROS) + "]")
+
+
+def _ascii_lookalike(m: re.Match) -> str:
+    ch = m.group()
+    return _LOOKALIKE_LETTERS.get(ch) or str(unicodedata.decimal(ch))
+
+
 def normalise(text: str, keep_newlines: bool = False) -> str:
-    """NFKC, case folded, accents stripped, invisible characters deleted, whitespace collapsed
-    to one space. keep_newlines keeps line feeds (the guard counts lines on normalised text)
-    and collapses only the other whitespace."""
+    """NFKC, case folded, accents stripped, invisible characters deleted, letters and digits of
+    other scripts that read as ASCII ones made ASCII, whitespace collapsed to one space.
+    keep_newlines keeps line feeds (the guard counts lines on normalised text) and collapses
+    only the other whitespace."""
     if not text.isascii():
         text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
         text = unicodedata.normalize("NFKC", _strip_accents(text).casefold())  # casefold may leave compatibility forms
+        if _LOOKALIKE.search(text):
+            text = _LOOKALIKE.sub(_ascii_lookalike, text)
     else:
         text = text.lower()
     return (_SPACES_NOT_NEWLINE if keep_newlines else _SPACES_RUNS).sub(" ", text)
