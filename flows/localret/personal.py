@@ -83,7 +83,7 @@ _LOOKALIKE_LETTERS = dict(zip(
 # tests/test_personal_policy.py checks the list against it). NFKC maps the full-width and the
 # mathematical digits; the other scripts beyond the plane are left: a class that reaches past
 # it makes Python's re test every character the slow way (20 times slower over the site's
-# pages), and `(?![0-9])\\d` takes three steps a character.
+# pages), and `(?![0-9])\d` takes three steps a character.
 _DIGIT_ZEROS = (0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6, 0xE50, 0xED0,
                 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50,
                 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10)
@@ -103,8 +103,7 @@ def normalise(text: str, keep_newlines: bool = False) -> str:
     if not text.isascii():
         text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
         text = unicodedata.normalize("NFKC", _strip_accents(text).casefold())  # casefold may leave compatibility forms
-        if _LOOKALIKE.search(text):
-            text = _LOOKALIKE.sub(_ascii_lookalike, text)
+        text = _LOOKALIKE.sub(_ascii_lookalike, text)
     else:
         text = text.lower()
     return (_SPACES_NOT_NEWLINE if keep_newlines else _SPACES_RUNS).sub(" ", text)
