@@ -198,7 +198,8 @@ def test_awkward_text_round_trips(tmp_path):
     """What the SQL cell writer must escape: markup, control characters, Excel's own _xHHHH_
     escapes, surrounding blanks, and empty cells (no element) next to full ones."""
     con = duckdb.connect()
-    awkward = ["<b>&amp;</b>", "a\x01b\x1fc", "_x0041_ literal", " lead", "trail\t", "línia 1\nlínia 2", "€ · l·l", None]
+    awkward = ["<b>&amp;</b>", "a\x01b\x1fc", "_x0041_ literal", " lead", "trail\t", "línia 1\nlínia 2", "€ · l·l", None,
+               "\x0b_x00e9_\r\ufffe"]
     dataset = tiny_dataset(con)
     values = ", ".join("NULL" if v is None else "'" + v.replace("'", "''") + "'" for v in awkward)
     con.execute(f"CREATE OR REPLACE TABLE out_valors AS SELECT i + 1 AS id, ([{values}])[i + 1] AS \"text\", NULL AS codi, "
@@ -209,6 +210,7 @@ def test_awkward_text_round_trips(tmp_path):
     ws = openpyxl.load_workbook(folder / "prova.xlsx")["valors"]
     got = [r[1] for r in ws.iter_rows(min_row=2, max_row=len(awkward) + 1, values_only=True)]
     # Excel reads _xHHHH_ back as the character (openpyxl leaves it), as xlsxwriter writes it
-    escaped = {"a\x01b\x1fc": "a_x0001_b_x001F_c", "_x0041_ literal": "_x005F_x0041_ literal"}
+    escaped = {"a\x01b\x1fc": "a_x0001_b_x001F_c", "_x0041_ literal": "_x005F_x0041_ literal",
+               "\x0b_x00e9_\r\ufffe": "_x000B__x005F_x00e9__x000D__xFFFE_"}
     assert got == [escaped.get(v, v) for v in awkward]
     assert all(r[2] is None and r[3] is None for r in ws.iter_rows(min_row=2, values_only=True))
