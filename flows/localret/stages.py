@@ -154,6 +154,8 @@ def _write_database(out: Path, specs: list[build.DatasetSpec]) -> Path:
     tables = sum(len(ds.resources) for ds in specs)
     progress.update(0, tables, "tables")
     try:
+        # one transaction: each statement on its own commits to the file (a third of the time)
+        con.execute("BEGIN TRANSACTION")
         for ds in specs:
             for res in ds.resources:
                 progress.update(advance=1, detail=f"{res.table[4:]}")
@@ -162,6 +164,7 @@ def _write_database(out: Path, specs: list[build.DatasetSpec]) -> Path:
                     continue
                 con.execute(f'CREATE TABLE "{res.table[4:]}" AS SELECT * FROM read_parquet(\'{pq}\')')
                 _describe_table(con, ds.name, res)
+        con.execute("COMMIT")
         con.execute("USE memory")
         con.execute("DETACH db")
     except duckdb.IOException as exc:
