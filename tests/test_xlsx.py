@@ -12,6 +12,8 @@ import zipfile
 import duckdb
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from localret.build import BuiltDataset, BuiltResource, DatasetSpec, ResourceSpec
 from localret.schema import Schema
@@ -214,3 +216,37 @@ def test_awkward_text_round_trips(tmp_path):
                "\x0b_x00e9_\r\ufffe": "_x000B__x005F_x00e9__x000D__xFFFE_"}
     assert got == [escaped.get(v, v) for v in awkward]
     assert all(r[2] is None and r[3] is None for r in ws.iter_rows(min_row=2, values_only=True))
+
+
+AWKWARD_CHARS = ["a", " ", "\t", "\n", "\r", "\x0b", "\x0c", "\x01", "\x1f", "&", "<", ">", "_x0041_", "_X00ff_", "é",
+                 "\ufffe", "\uffff", "\u00a0", "\u2028", "_", "x"]
+
+
+@pytest.fixture(scope="module")
+def cells():
+    from localret import xlsx
+
+    con = duckdb.connect()
+    xlsx._install_text(con)
+    return con
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(st.lists(st.sampled_from(AWKWARD_CHARS), max_size=8).map("".join), min_size=1, max_size=40))
+def test_a_text_cells_fast_path_writes_what_the_escaping_path_does(cells, values):
+    """Most text cells are written by DuckDB as <t>value</t>; the values a regular expression
+    finds awkward (controls, markup, _xHHHH_, blanks at either end) by xlsx._inline_text. For
+    any value, the cell is what _inline_text alone would write."""
+    from localret import xlsx
+
+    cells.execute("CREATE OR REPLACE TABLE t (i INTEGER, v VARCHAR)")
+    cells.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(values)))
+    got = [cell for (cell,) in cells.execute(f"SELECT {xlsx._cell_sql('v', 'text', 'A', 3)} FROM t ORDER BY i").fetchall()]
+    assert got == [f'<c r="A\x01" s="3" t="inlineStr"><is>{xlsx._inline_text(v)}</is></c>' for v in values]
+
+
+def test_long_text_is_cut_at_excels_limit_and_keeps_its_blanks():
+    from localret import xlsx
+
+    assert xlsx._inline_text("x" * 40000 + " ") == "<t xml:space=\"preserve\">" + "x" * 32767 + "</t>"
+    assert xlsx._inline_text("a\x01&") == "<t>a_x0001_&amp;</t>"

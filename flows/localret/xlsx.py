@@ -48,7 +48,7 @@ _ROW_MARK = "\x01"
 # The characters xlsxwriter writes as _xHHHH_ (C0 controls but tab and newline; two non-characters)
 _CONTROL_ESCAPES = {c: f"_x{c:04X}_" for c in [*(c for c in range(1, 32) if c not in (9, 10)), 0xFFFE, 0xFFFF]}
 _EXCEL_ESCAPE = re.compile(r"(_x[0-9A-Fa-f]{4}_)")
-CONTROLS_FUNCTION = "lr_xlsx_controls"
+TEXT_FUNCTION = "lr_xlsx_text"
 _NUMERIC = re.compile(r"TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT"
                       r"|FLOAT|DOUBLE|DECIMAL\(\d+,\d+\)")
 _FIRST_SERIAL_DATE = "1900-03-01"  # earlier dates meet Excel's 1900 leap-year bug: written as text
@@ -123,37 +123,41 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _escaped_text(value: str) -> str:
-    """SQL for an inline string's content as xlsxwriter writes it: at most 32,767 characters,
-    control characters as _xHHHH_ (a literal _xHHHH_ protected as _x005F_xHHHH_), XML-escaped."""
-    s = f"left({value}, 32767)"
-    # The rare values that need it are escaped by Python (_controls_escaped): the same thing as
-    # 30 nested replace() calls cost DuckDB 5 ms of binding per text column of every sheet.
-    s = (f"CASE WHEN regexp_matches({s}, '[\\x01-\\x08\\x0B-\\x1F\\x{{FFFE}}\\x{{FFFF}}]|_x[0-9A-Fa-f]{{4}}_') "
-         f"THEN {CONTROLS_FUNCTION}({s}) ELSE {s} END")
-    return f"replace(replace(replace({s}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+# What makes a text cell more than <t>value</t>: a character xlsxwriter writes as _xHHHH_ (or a
+# literal _xHHHH_, which it protects), markup, or a blank at either end (RE2's \s, the blanks that
+# need xml:space="preserve" to survive). One regular expression decides; the rare values it lets
+# by are written by Python (_inline_text). 30 nested replace() calls, 3 more and a second
+# regular expression per text column cost DuckDB more to bind than a small sheet costs to write.
+_NEEDS_ESCAPE_SQL = r"[\x01-\x08\x0B-\x1F\x{FFFE}\x{FFFF}&<>]|_x[0-9A-Fa-f]{4}_|^\s|\s$"
+_RE2_SPACE = "\t\n\f\r "  # RE2's \s
+MAX_TEXT = 32767  # characters Excel keeps in a cell
 
 
-def _controls_escaped(text: str) -> str:
-    """A literal _xHHHH_ protected as _x005F_xHHHH_, then each control character as _xHHHH_."""
-    return _EXCEL_ESCAPE.sub(r"_x005F\1", text).translate(_CONTROL_ESCAPES)
+def _inline_text(value: str) -> str:
+    """<t>...</t> as xlsxwriter writes a string: at most MAX_TEXT characters, a literal _xHHHH_
+    protected as _x005F_xHHHH_, control characters as _xHHHH_, XML-escaped, and
+    xml:space="preserve" when the value starts or ends with a blank."""
+    text = _EXCEL_ESCAPE.sub(r"_x005F\1", value[:MAX_TEXT]).translate(_CONTROL_ESCAPES)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    preserve = ' xml:space="preserve"' if value and (value[0] in _RE2_SPACE or value[-1] in _RE2_SPACE) else ""
+    return f"<t{preserve}>{text}</t>"
 
 
-def _install_controls(con) -> None:
-    """Registers _controls_escaped on the connection (once: a second registration is refused)."""
+def _install_text(con) -> None:
+    """Registers _inline_text on the connection (once: a second registration is refused)."""
     import duckdb
 
     try:
-        con.create_function(CONTROLS_FUNCTION, _controls_escaped, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
+        con.create_function(TEXT_FUNCTION, _inline_text, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
                             side_effects=False)
     except duckdb.NotImplementedException:  # "already created": registered on this connection before
         pass
 
 
 def _text_cell(ref: str, style: str, value: str) -> str:
-    # Leading or trailing blanks survive only with xml:space="preserve".
-    preserve = f"""CASE WHEN regexp_matches({value}, '^\\s|\\s$') THEN ' xml:space="preserve"' ELSE '' END"""
-    return f"""'<c r="{ref}"{style} t="inlineStr"><is><t' || {preserve} || '>' || {_escaped_text(value)} || '</t></is></c>'"""
+    plain = f"'<t>' || left({value}, {MAX_TEXT}) || '</t>'"
+    return (f"""'<c r="{ref}"{style} t="inlineStr"><is>' || CASE WHEN regexp_matches({value}, '{_NEEDS_ESCAPE_SQL}') """
+            f"THEN {TEXT_FUNCTION}({value}) ELSE {plain} END || '</is></c>'")
 
 
 def _cell_sql(column: str, kind: str, letter: str, style_id: int) -> str:
@@ -306,7 +310,7 @@ def _write_sheet(con, zout: zipfile.ZipFile, info: zipfile.ZipInfo, sheet_xml: s
     head, tail = sheet_xml.split("</sheetData>", 1)
     cells = " || ".join(_cell_sql(name, kind, letter, style)
                         for (name, kind, letter), style in zip(table.columns, styles))
-    _install_controls(con)
+    _install_text(con)
     cursor = con.execute(f"SELECT {cells} FROM {table.source} ORDER BY {table.order}")
     # The sheet goes through a temporary file: its size decides whether the entry needs ZIP64,
     # and that must be known before the entry is opened.
