@@ -175,6 +175,10 @@ CASES = [
          ["convenis.csv, fila 9", "objecte", *IBAN]),
     Case("priv-iban-plain-in-title", in_cell("convenis.csv", 10, "titol", "ES9121000418450200051332"), 1,
          ["convenis.csv, fila 10", "titol", *IBAN]),
+    Case("priv-iban-andorran-in-reason", in_leaving_reason("Retorn al compte AD12 0001 2030 2003 5910 0100"), 1,
+         ["membres.csv", "motiu_baixa", *IBAN]),
+    Case("priv-iban-french-letters-in-party", in_cell("convenis_parts.csv", 8, "nom", "FR14-2004-1010-0505-0001-3M02-606"), 1,
+         ["convenis_parts.csv, fila 8", "nom", *IBAN]),
     # a private value repeated elsewhere, in another case, without accents, other spacing
     Case("priv-contact-capitals-in-adhesions", contact_in_capitals_in_adhesions, 1,
          ["adhesions.csv, fila 6", "nom_ens", *PRIVATE]),

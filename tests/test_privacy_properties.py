@@ -84,13 +84,21 @@ def dnis(draw) -> str:
     return text.lower() if draw(st.booleans()) else text
 
 
+# (country, length, letters its domestic number may start with): Spain, Andorra, France,
+# Portugal, Germany, Italy, the United Kingdom, the Netherlands
+IBAN_COUNTRIES = [("ES", 24, 0), ("AD", 24, 0), ("FR", 27, 0), ("PT", 25, 0), ("DE", 22, 0), ("IT", 27, 1), ("GB", 22, 4),
+                  ("NL", 18, 4)]
+
+
 @st.composite
 def ibans(draw) -> str:
-    bban = "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=20, max_size=20)))
-    check = 98 - int(bban + "142800") % 97
-    iban = f"ES{check:02d}{bban}"
+    country, length, letters = draw(st.sampled_from(IBAN_COUNTRIES))
+    bban = "".join(draw(st.lists(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), min_size=letters, max_size=letters))
+                   + draw(st.lists(st.sampled_from("0123456789"), min_size=length - 4 - letters, max_size=length - 4 - letters)))
+    check = 98 - int("".join(str(int(c, 36)) for c in bban + country + "00")) % 97
+    iban = f"{country}{check:02d}{bban}"
     sep = draw(st.sampled_from(["", " ", "-", ".", "\u00a0"]))
-    text = sep.join(iban[i:i + 4] for i in range(0, 24, 4))
+    text = sep.join(iban[i:i + 4] for i in range(0, length, 4))
     return text.lower() if draw(st.booleans()) else text
 
 

@@ -27,7 +27,10 @@ Detectors (each a named unit: kind, regular expression, confirming check):
   dots, dashes, slashes or spaces between digits; the letter must be
   "TRWAGMYFPDXBNJZSQVHLCKE"[n % 23] (X/Y/Z read as 0/1/2). Legal persons' NIFs (letter first:
   P, Q, S, A, B, G...) never match; nor does a date written with separators (2026-11-27 a ...).
-- IBAN: "ES" and 22 digits in any grouping, with its mod-97 check.
+- IBAN: a country of the IBAN registry, its two check digits and a domestic number of that
+  country's length, in any grouping, with the mod-97 check (a Spanish one is "ES" and 22 digits).
+  Letters may be at most half the domestic number ("GB82 WEST 1234..."); after "ES 91", with a
+  space, only digits ("de 20 anys" is Catalan, not an account).
 - private values: see `PrivateValues`.
 """
 
@@ -214,12 +217,45 @@ def _dni_ok(m: re.Match) -> bool:
     return _DNI_LETTERS[number % 23] == m.group("letter").upper()
 
 
-IBAN_RE = re.compile(rf"(?<![0-9a-z])es(?P<digits>(?:{_SEP}?[0-9]){{22}})(?![0-9a-z])")
+# The IBAN's length in each country of the SWIFT IBAN Registry (ISO 13616): two letters, two
+# check digits, then the domestic number.
+IBAN_LENGTHS = {
+    "ad": 24, "ae": 23, "al": 28, "at": 20, "az": 28, "ba": 20, "be": 16, "bg": 22, "bh": 22, "bi": 27, "br": 29,
+    "by": 28, "ch": 21, "cr": 22, "cy": 28, "cz": 24, "de": 22, "dj": 27, "dk": 18, "do": 28, "ee": 20, "eg": 29,
+    "es": 24, "fi": 18, "fk": 18, "fo": 18, "fr": 27, "gb": 22, "ge": 22, "gi": 23, "gl": 18, "gr": 27, "gt": 28,
+    "hn": 28, "hr": 21, "hu": 28, "ie": 22, "il": 23, "iq": 23, "is": 26, "it": 27, "jo": 30, "kw": 30, "kz": 20,
+    "lb": 28, "lc": 32, "li": 21, "lt": 20, "lu": 20, "lv": 21, "ly": 25, "mc": 27, "md": 24, "me": 22, "mk": 19,
+    "mn": 20, "mr": 27, "mt": 31, "mu": 30, "ni": 28, "nl": 18, "no": 15, "om": 23, "pk": 24, "pl": 28, "ps": 29,
+    "pt": 25, "qa": 29, "ro": 24, "rs": 22, "ru": 33, "sa": 24, "sc": 31, "sd": 18, "se": 24, "si": 19, "sk": 24,
+    "sm": 27, "so": 23, "st": 25, "sv": 28, "tl": 23, "tn": 24, "tr": 26, "ua": 29, "va": 22, "vg": 24, "xk": 20,
+    "ye": 30,
+}
+# Where one may start; _iban_ok reads on, one character (and separator) at a time, as many as
+# the country's length asks for. A regular expression of the whole would either take words
+# that follow the number or need a length per country.
+IBAN_RE = re.compile(rf"(?<![0-9a-z])(?P<country>[a-z]{{2}})(?P<check>(?:{_SEP})?[0-9](?:{_SEP})?[0-9])")
+_IBAN_CHAR = re.compile(rf"(?:{_SEP})?([0-9a-z])")
+_IBAN_DIGIT = re.compile(rf"(?:{_SEP})?([0-9])")
+_LETTER_OR_DIGIT = re.compile("[0-9a-z]")
 
 
 def _iban_ok(m: re.Match) -> bool:
-    digits = re.sub(r"[^0-9]", "", m.group("digits"))
-    return int(digits[2:] + "1428" + digits[:2]) % 97 == 1  # E=14, S=28
+    length = IBAN_LENGTHS.get(m.group("country"))
+    if length is None:
+        return False
+    check = m.group("check")
+    step = _IBAN_CHAR if check.isdigit() else _IBAN_DIGIT  # "ES 91 ...": digits only
+    text, at, number = m.string, m.end(), []
+    for _ in range(length - 4):
+        char = step.match(text, at)
+        if char is None:
+            return False
+        number.append(char.group(1))
+        at = char.end()
+    if _LETTER_OR_DIGIT.match(text, at) or sum(c.isalpha() for c in number) * 2 > len(number):
+        return False  # longer than the country's number, or words rather than a number
+    rearranged = "".join(number) + m.group("country") + re.sub("[^0-9]", "", check)
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1  # A=10 ... Z=35
 
 
 _PHONE_BODY = re.compile(rf"[6-9](?:{_SEP}?[0-9]){{8}}$")
@@ -238,7 +274,9 @@ def _phone_ok(m: re.Match) -> bool:
 _NA = "[^0-9a-z]"
 PHONE_PRE = rf"(?i)(^|{_NA})(\(?\+?(00)?34\)?{_NA}*)?[6-9]({_NA}*[0-9]){{8}}({_NA}|$)"
 DNI_PRE = rf"(?i)(^|{_NA})([0-9]|[xyzklm]{_NA}*[0-9])({_NA}*[0-9]){{6,7}}{_NA}*[a-z]({_NA}|$)"
-IBAN_PRE = rf"(?i)(^|{_NA})es({_NA}*[0-9]){{22}}"
+# an IBAN: the check digits next to the letters, then letters or digits; or, separated, digits
+# only (the shortest IBAN is Norway's, 15 characters)
+IBAN_PRE = rf"(?i)(^|{_NA})[a-z]{{2}}([0-9]{{2}}({_NA}*[0-9a-z]){{11}}|({_NA}*[0-9]){{13}})"
 EMAIL_PRE = r"(?i)@|%40|&#0*64;|&#x0*40;|&commat;|arroba|(^|[^a-z])at([^a-z]|$)"
 
 EMAIL = Detector("correu electrònic / e-mail", "email", EMAIL_RE, _email_ok, EMAIL_PRE)
