@@ -143,6 +143,8 @@ CASES = [
          ["convenis.csv, fila 10", "objecte", *PHONE]),
     Case("priv-phone-arabic-indic-digits-in-reason", in_leaving_reason("Mòbil ٦١٢ ٣٤٥ ٦٧٨"), 1,
          ["membres.csv", "motiu_baixa", *PHONE]),
+    Case("priv-phone-area-code-in-brackets-in-party", in_cell("convenis_parts.csv", 9, "nom", "Tel. (93) 402 29 20"), 1,
+         ["convenis_parts.csv, fila 9", "nom", *PHONE]),
     Case("priv-phone-paren-prefix-zero-width", in_cell("convenis.csv", 6, "titol", "(+34)\u200b7\u200b12 34 56 78"), 1,
          ["convenis.csv, fila 6", "titol", *PHONE]),
     # e-mail addresses hidden from scrapers

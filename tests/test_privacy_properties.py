@@ -66,7 +66,10 @@ def phones(draw) -> str:
     sizes = draw(st.sampled_from([(9,), (3, 3, 3), (2, 3, 2, 2), (3, 2, 2, 2), (2, 2, 2, 3), (1,) * 9]))
     sep = draw(st.sampled_from(SEPARATORS[:-1] + ["\u200b", "_"]))
     prefix = draw(st.sampled_from(["", "+34 ", "+34", "0034 ", "0034", "(+34) ", "+34\u00a0"]))
-    return prefix + sep.join(groups(digits, sizes))
+    parts = groups(digits, sizes)
+    if len(parts) > 1 and draw(st.booleans()):  # the first group in brackets: "(93) 402 29 20"
+        return prefix + f"({parts[0]}) " + sep.join(parts[1:])
+    return prefix + sep.join(parts)
 
 
 @st.composite

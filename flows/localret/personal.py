@@ -17,9 +17,9 @@ Detectors (each a named unit: kind, regular expression, confirming check):
   (ALLOWED_EMAIL_DOMAINS: localret.cat) are allowed; any other address, generic or not, is
   stopped (the simple safe rule: a generic mailbox of a member's domain looks exactly like a
   person's address).
-- phone: nine digits starting 6, 7, 8 or 9, grouped any way with one space, dot, dash or
-  slash between digits (spaces allowed around the punctuation), optionally after +34, 0034,
-  34 or (+34). It is not a phone when it touches a letter or a digit (codes, hashes), when it
+- phone: nine digits starting 6, 7, 8 or 9, grouped any way with one space, dot, dash, slash,
+  underscore or middle dot between digits (spaces allowed around the punctuation), or brackets
+  ("(93) 402 29 20"), optionally after +34, 0034, 34 or (+34). It is not a phone when it touches a letter or a digit (codes, hashes), when it
   continues a number on the left ("1.938.803.287", "2026-12-08") or on the right (a decimal
   part or more groups: "938803287.62", "8/12/2026/..."), or when a currency follows ("€",
   "eur"). Numeric fields are never scanned: only text.
@@ -172,11 +172,13 @@ def _email_ok(m: re.Match) -> bool:
     return not any(domain == d or domain.endswith("." + d) for d in ALLOWED_EMAIL_DOMAINS)
 
 
-_SEP = r"(?: ?[.\-/_] ?| )"  # digits grouped by a dot, hyphen, slash, underscore or space
+_SEP = r"(?: ?[.\-/_·] ?| )"  # digits grouped by a dot, hyphen, slash, underscore, middle dot or space
+# a phone's groups also in brackets: "(93) 402 29 20", the area code as Spain writes it
+_PHONE_SEP = r"(?: ?[.\-/_·()] ?| )"
 PHONE_RE = re.compile(
     r"(?<![0-9a-z])(?<![0-9][ .,\-/])"
-    rf"(?:(?:\(\+?(?:00)?34\)|\+34|0034|34){_SEP}?)?"
-    rf"[6-9](?:{_SEP}?[0-9]){{8}}"
+    rf"(?:(?:\(\+?(?:00)?34\)|\+34|0034|34){_PHONE_SEP}?)?"
+    rf"\(?[6-9](?:{_PHONE_SEP}?[0-9]){{8}}"
     r"(?![0-9a-z])(?! ?[.,\-/][0-9])(?! ?(?:€|eur))")
 
 _DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
@@ -258,7 +260,7 @@ def _iban_ok(m: re.Match) -> bool:
     return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1  # A=10 ... Z=35
 
 
-_PHONE_BODY = re.compile(rf"[6-9](?:{_SEP}?[0-9]){{8}}$")
+_PHONE_BODY = re.compile(rf"[6-9](?:{_PHONE_SEP}?[0-9]){{8}}$")
 
 
 def _phone_ok(m: re.Match) -> bool:
