@@ -164,6 +164,8 @@ CASES = [
          ["membres.csv", "motiu_baixa", *MAIL]),
     Case("priv-mail-cyrillic-lookalikes-in-title", in_cell("convenis.csv", 11, "titol", "(jоrdi.pla@gmаil.cоm)"), 1,
          ["convenis.csv, fila 11", "titol", *MAIL]),
+    Case("priv-mail-at-word-plain-domain-in-reason", in_leaving_reason("Escriviu a n.gracia73 at gmail.com"), 1,
+         ["membres.csv", "motiu_baixa", *MAIL]),
     Case("priv-mail-defanged-sign-in-party", in_cell("convenis_parts.csv", 7, "nom", "(rosa.marti[@]domini[.]cat)"), 1,
          ["convenis_parts.csv, fila 7", "nom", *MAIL]),
     # DNI/NIE in any punctuation and case

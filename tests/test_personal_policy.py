@@ -37,12 +37,18 @@ EMAILS = ["joan.puig@gmail.com", "JOAN.PUIG@GMAIL.COM", "joan @ gmail . com", "j
           "joan[@]gmail[.]com", "joan(@)domini(.)cat", "joan{@}domini.cat", "joan%40gmail.com", "mailto:joan%40gmail%2Ecom",
           "joan&#64;gmail.com", "joan&#x40;gmail&#46;com", "joan &commat; gmail &period; com",
           # letters of other scripts drawn like Latin ones (Cyrillic а, о, с; Greek ο)
-          "jоan@gmаil.com", "joan.puig@xtес.cat", "JОАN@GMAIL.CΟM"]
+          "jоan@gmаil.com", "joan.puig@xtес.cat", "JОАN@GMAIL.CΟM",
+          # the word between spaces before a plain domain, when the name reads as an address's; the
+          # sign doubled; "(a)" between the halves
+          "joan.puig at gmail.com", "jpuig73 at gmail.com", "joan.puig@@gmail.com", "joan.puig(a)gmail.com",
+          "n.gracia[a]xtec.cat"]
 NOT_EMAILS = ["info@localret.cat", "dades @ localret . cat", "dades [at] localret [dot] cat", "available at dades.localret.cat",
               "published at example.org", "@media screen", '"@context": "https://schema.org"', "@SUM(A1)",
               "https://dades.localret.cat/membres/1.2.0/", "dades_at_localret_dot_cat", "info%40localret.cat",
-              "dades[@]localret[.]cat", "created_at", "look_at_this", "data-at-rest", "100%40 kg"]
-DNIS = ["12345678Z", "12345678z", "12.345.678-Z", "12 345 678 Z", "12-345-678-Z", "12345678-Z", "X1234567L", "x-1234567-l",
+              "dades[@]localret[.]cat", "created_at", "look_at_this", "data-at-rest", "100%40 kg",
+              "look at gmail.com", "we met at noon.the", "joan.puig at localret.cat", "apartat (a) la llei",
+              "article 5(a) i 5(b)", "at 10.30 h", '<a href="x.html">x</a>']
+DNIS = ["12345678Z", "lot 2 12345678Z", "12345678z", "12.345.678-Z", "12 345 678 Z", "12-345-678-Z", "12345678-Z", "X1234567L", "x-1234567-l",
         "Y 1234567 X", "Z.1234567.R", "DNI: 00000000T", "NIE X0000000T", "١٢٣٤٥٦٧٨Z", "12345678Ζ", "Х1234567L", "４５６７８９０１Ｔ".replace("Ｔ", "G")]
 NOT_DNIS = ["12345678A", "X1234567A", "P0801900B", "P0800000B", "Q2826000H", "S2800568D", "A08015497", "B65432109",
             "G08000000", "2026-11-27 a 2027-01-01", "de 38803287 a 40000000", "20261127T", "versió 12345678"]

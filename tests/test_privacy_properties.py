@@ -110,9 +110,11 @@ def emails(draw) -> str:
     local = draw(st.sampled_from(["joan.puig", "mvila", "n.gracia73", "pere_soler", "rosa-marti"]))
     domain = draw(st.sampled_from(["gmail.com", "ajvic.cat", "example.org", "xtec.cat", "correu.ajuntament.cat"]))
     at = draw(st.sampled_from(["@", " @ ", "＠", " [at] ", "(at)", " (at) ", " arroba ", "[arroba]", "{at}", "_at_", " -at- ",
-                               "-arroba-", "[@]", "(@)", "%40", "&#64;"]))
+                               "-arroba-", "[@]", "(@)", "%40", "&#64;", "@@", "(a)"]))
     dot = draw(st.sampled_from([".", " . ", " [dot] ", "(dot)", " punt ", "[punt]", "_dot_", "-punt-", "[.]", "(.)"]))
     text = local + at + dot.join(domain.split("."))
+    if any(c in "._-+%" or c.isdigit() for c in local) and draw(st.booleans()):  # the name reads as an address's
+        text = local + " at " + domain  # "joan.puig at gmail.com"
     return text.upper() if draw(st.booleans()) else text
 
 
@@ -158,6 +160,8 @@ def planted(draw, datum: str) -> str:
     words = draw(st.lists(st.sampled_from(WORDS), min_size=0, max_size=12))
     at = draw(st.integers(0, len(words)))
     left = draw(st.sampled_from([" ", ": ", " (", ", ", "\u00a0"]))
+    if at and words[at - 1].isdigit() and not datum[:1].isalpha():
+        left = ": "  # "lot 2 612 345 678" continues the number 2 (README): not a phone
     right = draw(st.sampled_from([" ", ") ", ". ", ", "] if at < len(words) else ["", ".", ")"]))
     return (" ".join(words[:at]) + left + datum + right + " ".join(words[at:])).strip()
 

@@ -146,12 +146,15 @@ ALLOWED_EMAIL_DOMAINS = ("localret.cat",)
 
 # How people hide an address from scrapers: the sign itself, URL-encoded (%40) or as an HTML
 # entity; the sign or the word (at, arroba) in brackets; the word between spaces, underscores or
-# hyphens (joan_at_gmail_dot_com, joan -at- gmail). The dot likewise. A plain " at " between
-# words is English prose: it counts only with a dot written as a word as well (domain2 below).
+# hyphens (joan_at_gmail_dot_com, joan -at- gmail); the sign doubled, or "(a)" right between the
+# two halves. The dot likewise. A plain " at " between words is English prose: it counts with a
+# dot written as a word as well (domain2 below), or before a domain written plainly when the
+# name before it reads as an address's (a dot, a digit...: "joan.puig at gmail.com", domain3).
 _AT_SIGN = r"(?:@|%40|&#0*64;|&#x0*40;|&commat;)"
 _DOT_SIGN = r"(?:\.|%2e|&#0*46;|&#x0*2e;|&period;)"
 _TIED = r" ?[_-]+ ?"  # a word tied to its neighbours by underscores or hyphens
-_AT = rf"(?: ?(?:{_AT_SIGN}|[\[({{<] ?(?:{_AT_SIGN}|at|arroba) ?[\])}}>]) ?| arroba |{_TIED}(?:at|arroba){_TIED})"
+_AT = (rf"(?: ?(?:{_AT_SIGN}{{1,2}}|[\[({{<] ?(?:{_AT_SIGN}|at|arroba) ?[\])}}>]) ?| arroba |{_TIED}(?:at|arroba){_TIED}"
+       rf"|[\[({{<]a[\])}}>])")
 _DOT_WORD = (rf"(?: ?[\[({{<] ?(?:{_DOT_SIGN}|dot|punt|punto) ?[\])}}>] ?| (?:dot|punt|punto) "
              rf"|{_TIED}(?:dot|punt|punto){_TIED})")
 _DOT = rf"(?: ?{_DOT_SIGN} ?|{_DOT_WORD})"
@@ -159,15 +162,19 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
 EMAIL_RE = re.compile(
     rf"(?<![a-z0-9._%+-])(?P<local>[a-z0-9][a-z0-9._%+-]*)"
     rf"(?:{_AT}(?P<domain>{_LABEL}(?:{_DOT}{_LABEL})*{_DOT}[a-z]{{2,24}})"
-    rf"| at (?P<domain2>{_LABEL}(?:{_DOT}{_LABEL})*{_DOT_WORD}[a-z]{{2,24}}))(?![a-z0-9])")
+    rf"| at (?P<domain2>{_LABEL}(?:{_DOT}{_LABEL})*{_DOT_WORD}[a-z]{{2,24}})"
+    rf"| at (?P<domain3>{_LABEL}(?:\.{_LABEL})*\.[a-z]{{2,24}}))(?![a-z0-9])")
 _DOT_ANY = re.compile(_DOT)
+_ADDRESS_LIKE_NAME = re.compile(r"[0-9._%+-]")
 
 
 def email_domain(m: re.Match) -> str:
-    return _DOT_ANY.sub(".", m.group("domain") or m.group("domain2"))
+    return _DOT_ANY.sub(".", m.group("domain") or m.group("domain2") or m.group("domain3"))
 
 
 def _email_ok(m: re.Match) -> bool:
+    if m.group("domain3") and not _ADDRESS_LIKE_NAME.search(m.group("local")):
+        return False  # "look at example.com" is prose
     domain = email_domain(m)
     return not any(domain == d or domain.endswith("." + d) for d in ALLOWED_EMAIL_DOMAINS)
 
@@ -182,8 +189,8 @@ PHONE_RE = re.compile(
     r"(?![0-9a-z])(?! ?[.,\-/][0-9])(?! ?(?:€|eur))")
 
 _DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
-DNI_RE = re.compile(
-    r"(?<![0-9a-z])(?<![0-9][ .,\-/])"
+DNI_RE = re.compile(  # after a number and a space it is still one ("lot 2 12345678Z"): its letter is checked
+    r"(?<![0-9a-z])(?<![0-9][.,\-/])"
     rf"(?:(?P<nie>[xyzklm]){_SEP}?(?P<d7>[0-9](?:{_SEP}?[0-9]){{6}})|(?P<d8>[0-9](?:{_SEP}?[0-9]){{7}}))"
     rf"(?P<before>{_SEP}?)(?P<letter>[a-z])(?![0-9a-z])")
 _RANGE_AFTER = re.compile(r" ?[.,\-/]? ?[0-9]")
@@ -279,7 +286,7 @@ DNI_PRE = rf"(?i)(^|{_NA})([0-9]|[xyzklm]{_NA}*[0-9])({_NA}*[0-9]){{6,7}}{_NA}*[
 # an IBAN: the check digits next to the letters, then letters or digits; or, separated, digits
 # only (the shortest IBAN is Norway's, 15 characters)
 IBAN_PRE = rf"(?i)(^|{_NA})[a-z]{{2}}([0-9]{{2}}({_NA}*[0-9a-z]){{11}}|({_NA}*[0-9]){{13}})"
-EMAIL_PRE = r"(?i)@|%40|&#0*64;|&#x0*40;|&commat;|arroba|(^|[^a-z])at([^a-z]|$)"
+EMAIL_PRE = r"(?i)@|%40|&#0*64;|&#x0*40;|&commat;|arroba|(^|[^a-z])at([^a-z]|$)|[\[({<]a[\])}>]"
 
 EMAIL = Detector("correu electrònic / e-mail", "email", EMAIL_RE, _email_ok, EMAIL_PRE)
 PHONE = Detector("telèfon / phone", "phone", PHONE_RE, _phone_ok, PHONE_PRE)
