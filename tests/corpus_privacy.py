@@ -100,6 +100,12 @@ def contact_with_other_spacing_in_objecte(src):
     _edit(src, "convenis.csv", 3, "objecte", lambda old: f"{old} Persona de contacte: {name}.")
 
 
+def contact_with_and_between_surnames_in_objecte(src):
+    *given, last = contact_of_member(src).split()
+    name = " ".join(given) + " i " + last  # "Joan Puig i Soler" for "Joan Puig Soler"
+    _edit(src, "convenis.csv", 5, "objecte", lambda old: f"{old} Contacte: {name}.")
+
+
 def adhesion_contact_glued_in_office(src):
     name = "".join(w.capitalize() for w in adhesion_contact(src).split())
     _edit(src, "convenis_parts.csv", 3, "carrec_signant", lambda old: f"{old} ({name})")
@@ -190,6 +196,8 @@ CASES = [
          ["convenis.csv, fila 4", "titol", *PRIVATE]),
     Case("priv-contact-other-spacing-in-objecte", contact_with_other_spacing_in_objecte, 1,
          ["convenis.csv, fila 3", "objecte", *PRIVATE]),
+    Case("priv-contact-and-between-surnames-in-objecte", contact_with_and_between_surnames_in_objecte, 1,
+         ["convenis.csv, fila 5", "objecte", *PRIVATE]),
     Case("priv-adhesion-contact-glued-in-office", adhesion_contact_glued_in_office, 1,
          ["convenis_parts.csv, fila 3", "carrec_signant", *PRIVATE]),
     Case("priv-phone-in-a-nif-is-hidden", phone_in_nif, 1, ["convenis_parts.csv, fila 2", "nif", "nif-incorrecte"]),

@@ -190,7 +190,8 @@ def test_public_name_rule():
          "Consell Comarcal d'Osona", "Telefónica de España, S.A.U.", "Maria Puig Soler", "Ajuntament de Vic - Informàtica"],
         register_names=["Vic", "Sant Joan Despí", "Sant Cugat del Vallès", "Sant Boi de Llobregat"],
         public_names=["Ajuntament de Vic", "Consell Comarcal d'Osona", "Telefónica de España, S.A.U.", "Maria Puig Soler"])
-    assert pv.needles == {"mariapuigsoler", "ajuntamentdevicinformatica"}
+    # and each with the other spelling of "and" before its last word (a public name's exemption covers both)
+    assert pv.needles == {"mariapuigsoler", "mariapuigisoler", "ajuntamentdevicinformatica", "ajuntamentdeviciinformatica"}
 
 
 def test_private_values_of_a_run(tmp_path):
@@ -200,7 +201,29 @@ def test_private_values_of_a_run(tmp_path):
     con.execute("INSERT INTO raw_convenis_parts VALUES ('C-1', NULL, 'P0801900B', 'Ajuntament de Vic', 'SIGNANT', 'Alcalde de Vic', "
                 "'Ajuntament de Vic'), ('C-1', NULL, 'P5800010J', 'Consorci Localret', 'SIGNANT', 'President', 'Anna Serra Bosch')")
     pv = personal.private_values_of(con, ["convenis_parts"])
-    assert pv.needles == {"annaserrabosch"}
+    assert pv.needles == {"annaserrabosch", "annaserraibosch"}
+
+
+NAMES_AND = ["Anna Serra Bosch", "Núria Vilaró i Soler", "Pere Soler y Martí", "Joan Puig", "Maria Àngels Soler i Puig",
+             "Øystein Ålborg Berg", "Jordi Pla i Øvre", "Rosa i Martí", "12345 i 678901 Roca", "Lluís Pujol Vilaró."]
+
+
+def test_both_spellings_of_and_between_surnames_are_searched_for():
+    """'Joan Puig i Soler' and 'Joan Puig Soler' are one person: each spelling finds the other."""
+    pv = PrivateValues(["Lluís Pujol Vilaró", "Maria Àngels Soler i Puig"])
+    assert pv.find("Sr. Lluís Pujol i Vilaró") and pv.find("LLUIS PUJOL I VILARO") and pv.find("Maria Angels Soler Puig")
+    assert not pv.find("Lluís Pujol") and not pv.find("Maria Àngels Soler")
+
+
+def test_duckdb_and_python_give_the_same_needles():
+    """private_values_of computes plain values' needles and other spellings in SQL, and leaves
+    the others to Python (spellings()): both give what Python alone would."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE raw_convenis_parts (conveni_id VARCHAR, codi_ens VARCHAR, nif VARCHAR, nom VARCHAR, rol VARCHAR, "
+                "carrec_signant VARCHAR, nom_signant VARCHAR)")
+    con.executemany("INSERT INTO raw_convenis_parts VALUES ('C-1', NULL, NULL, 'Consorci Localret', 'SIGNANT', NULL, ?)",
+                    [[n] for n in NAMES_AND])
+    assert personal.private_values_of(con, ["convenis_parts"]).needles == PrivateValues(NAMES_AND).needles
 
 
 def test_a_value_that_another_rule_shows_is_hidden_when_it_is_personal(sources):

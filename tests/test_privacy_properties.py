@@ -130,7 +130,10 @@ def rendered_names(draw, name: str) -> str:
         name = "".join(c for c in unicodedata.normalize("NFD", name) if not unicodedata.combining(c))
     name = draw(st.sampled_from([str.upper, str.lower, str.title, lambda s: s]))(name)
     sep = draw(st.sampled_from(SPACES + ["", "-", "\u200b"]))
-    return sep.join(name.split(" "))
+    parts = name.split(" ")
+    if draw(st.booleans()):  # "and" between the two surnames, as many write it: "Joan Puig i Soler"
+        parts = parts[:-1] + [draw(st.sampled_from(["i", "I"])), parts[-1]]
+    return sep.join(parts)
 
 
 # Letters and digits of other scripts that read as ASCII ones (Cyrillic, Greek, Arabic-Indic,

@@ -353,6 +353,29 @@ LEGAL_PERSON_WORDS = re.compile(
     r"s ?\.? ?a ?\.? ?u?|s ?\.? ?l ?\.? ?u?|sau|slu|sa|sl)\b")
 
 
+# Catalan and Spanish "and": between a person's two surnames, written by some and not by others
+# ("Joan Puig i Soler", "Joan Puig Soler"). Both spellings of a name are searched for.
+CONJUNCTIONS = ("i", "y")
+
+
+def spellings(value: str) -> list[tuple[str, str]]:
+    """(needle, compact form searched) of a private value: needle(value) itself, and the same
+    name with the conjunction left out or, in a name of three words or more without one, written
+    before the last word. A public name's exemption (PrivateValues) goes by the needle."""
+    base = needle(value)
+    if base is None:
+        return []
+    tokens = words(normalise(value).strip())
+    plain = [t for t in tokens if t not in CONJUNCTIONS]
+    found = [(base, base)]
+    if len(plain) < len(tokens):
+        if len(plain) >= MIN_WORDS and sum(map(len, plain)) >= MIN_CHARS and not "".join(plain).isdigit():
+            found.append((base, "".join(plain)))
+    elif len(tokens) >= 3:
+        found.append((base, "".join(tokens[:-1]) + CONJUNCTIONS[0] + tokens[-1]))
+    return found
+
+
 def needle(value: str) -> str | None:
     """The compact form a private value is searched by, or None when it is not searched for
     (too short, one word, or an e-mail address or phone number, which the detectors stop)."""
@@ -397,12 +420,15 @@ class PrivateValues:
     Vic" is public; a person's name typed as a body's name is still stopped."""
 
     def __init__(self, values: Iterable[str], register_names: Iterable[str] = (), public_names: Iterable[str] = (),
-                 compact_needles: Iterable[str] = ()):
+                 compact_needles: Iterable[str] = (), other_spellings: Iterable[tuple[str, str]] = ()):
         """values: private values as written; compact_needles: the compact forms of values
-        already known to qualify (computed by DuckDB for plain text), same rules."""
+        already known to qualify (computed by DuckDB for plain text), same rules; other_spellings:
+        their (needle, other spelling) pairs (spellings())."""
         exempt = _register_exemptions(tuple(sorted(register_names)))
         legal = {compact(n) for n in public_names if LEGAL_PERSON_WORDS.search(" ".join(words(normalise(n))))}
-        self.needles: set[str] = (set(compact_needles) | {needle(v) for v in values}) - exempt - legal - {None}
+        pairs = [(n, n) for n in compact_needles] + list(other_spellings) + [pair for v in values for pair in spellings(v)]
+        self.needles: set[str] = {searched for needle, searched in pairs if needle not in exempt and needle not in legal}
+        self.needles -= exempt | legal
         # Searched as UTF-8 bytes: the batches are bytes already (find_many), and the search
         # over bytes is twice as fast as over str; the automaton is built in one call, from
         # sorted needles (their shared prefixes then meet in the trie one after another).
@@ -579,6 +605,9 @@ def install(con, private: PrivateValues | Callable[[], PrivateValues] | None = N
                         duckdb.sqltype("BOOLEAN"), type="arrow", null_handling="special", side_effects=False)
 
 
+_ENOUGH_WORDS_SQL = f"([a-z0-9]+[^a-z0-9]+){{{MIN_WORDS - 1}}}[a-z0-9]"
+
+
 def private_values_of(con, tables: Iterable[str], values: str | None = None) -> PrivateValues:
     """The private values of the loaded sources (raw_<name>), with the register's names and the
     run's public body names for the public-name rule. `values`: SQL giving the private fields'
@@ -610,7 +639,7 @@ def private_values_of(con, tables: Iterable[str], values: str | None = None) -> 
     flat = COMPACT_SQL.format(v="v")
     # The qualifying compact forms come back as one string (a Python string per value cost
     # more than computing them); the few values Python must normalise, as they are.
-    ready_text, values, legal = con.execute(f"""
+    ready_text = con.execute(f"""
         WITH folded AS MATERIALIZED (
             -- strip_accents is the costly step: once per value (an expression used thrice would
             -- be computed thrice)
@@ -619,15 +648,28 @@ def private_values_of(con, tables: Iterable[str], values: str | None = None) -> 
             WHERE regexp_matches(v, {sql_string(_LETTER_OR_UNSAFE)})
               AND NOT (regexp_full_match(v, {sql_string(PLAIN_EMAIL_SQL)})
                        AND NOT regexp_full_match(v, {sql_string(ALLOWED_EMAIL_SQL)})))
-        SELECT string_agg(f, chr(10)) FILTER (WHERE enough_words AND length(f) >= {MIN_CHARS}
-                                              AND NOT regexp_full_match(f, '[0-9]+')),
+        SELECT string_agg(f, chr(10)) FILTER (WHERE searched),
+               -- the other spelling (needles): the conjunction left out, or written before the last word
+               string_agg(f || ' ' || CASE WHEN has_conjunction THEN plain ELSE with_conjunction END, chr(10))
+                   FILTER (WHERE searched AND CASE WHEN has_conjunction
+                                                   THEN regexp_matches(plain_s, '{_ENOUGH_WORDS_SQL}') AND length(plain) >= {MIN_CHARS}
+                                                        AND NOT regexp_full_match(plain, '[0-9]+')
+                                                   ELSE regexp_matches(s, '([a-z0-9]+[^a-z0-9]+){{2}}[a-z0-9]') END),
                coalesce(list(v) FILTER (WHERE f IS NULL), []),
                coalesce(list(v) FILTER (WHERE reads_legal OR f IS NULL), [])
-        FROM (SELECT v, CASE WHEN unsafe THEN NULL ELSE regexp_replace(s, '[^a-z0-9]+', '', 'g') END AS f,
-                     regexp_matches(s, '([a-z0-9]+[^a-z0-9]+){{{MIN_WORDS - 1}}}[a-z0-9]') AS enough_words,
-                     regexp_matches(s, {sql_string(LEGAL_PERSON_WORDS.pattern)}) AS reads_legal
-              FROM folded)""").fetchone()
-    ready = ready_text.split("\n") if ready_text else []
+        FROM (SELECT *, enough_words AND length(f) >= {MIN_CHARS} AND NOT regexp_full_match(f, '[0-9]+') AS searched,
+                     regexp_replace(plain_s, '[^a-z0-9]+', '', 'g') AS plain,
+                     regexp_replace(regexp_replace(s, '^(.*[a-z0-9])[^a-z0-9]+([a-z0-9]+)[^a-z0-9]*$', '\\1 i \\2'),
+                                    '[^a-z0-9]+', '', 'g') AS with_conjunction
+              FROM (SELECT v, s, CASE WHEN unsafe THEN NULL ELSE regexp_replace(s, '[^a-z0-9]+', '', 'g') END AS f,
+                           regexp_matches(s, '{_ENOUGH_WORDS_SQL}') AS enough_words,
+                           regexp_matches(' ' || s || ' ', '[^a-z0-9][iy][^a-z0-9]') AS has_conjunction,
+                           regexp_replace(' ' || s || ' ', '[^a-z0-9]+([iy][^a-z0-9]+)+', ' ', 'g') AS plain_s,
+                           regexp_matches(s, {sql_string(LEGAL_PERSON_WORDS.pattern)}) AS reads_legal
+                    FROM folded))""").fetchone()
+    ready = ready_text[0].split("\n") if ready_text[0] else []
+    other = [tuple(pair.split(" ")) for pair in ready_text[1].split("\n")] if ready_text[1] else []
+    values, legal = ready_text[2:]
     public: list[str] = []
     if names and legal:
         # only the public names equal to a private value that reads as a legal person's matter
@@ -645,7 +687,7 @@ def private_values_of(con, tables: Iterable[str], values: str | None = None) -> 
     except duckdb.Error:  # no register loaded on this connection
         pass
     con.execute("DROP TABLE lr_private_raw")
-    return PrivateValues(values, register, public, compact_needles=ready)
+    return PrivateValues(values, register, public, compact_needles=ready, other_spellings=other)
 
 
 PLAIN_EMAIL_SQL = r"\s*[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\s*"
