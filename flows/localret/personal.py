@@ -19,8 +19,8 @@ Detectors (each a named unit: kind, regular expression, confirming check):
   person's address).
 - phone: nine digits starting 6, 7, 8 or 9, grouped any way with one space, dot, dash, slash,
   underscore or middle dot between digits (spaces allowed around the punctuation), or brackets
-  ("(93) 402 29 20"), optionally after +34, 0034, 34 or (+34). It is not a phone when it touches a letter or a digit (codes, hashes), when it
-  continues a number on the left ("1.938.803.287", "2026-12-08") or on the right (a decimal
+  ("(93) 402 29 20"), optionally after +34, 0034, 34 or (+34). It is not a phone when it
+  touches a letter or a digit (codes, hashes), when it continues a number on the left ("1.938.803.287", "2026-12-08") or on the right (a decimal
   part or more groups: "938803287.62", "8/12/2026/..."), or when a currency follows ("€",
   "eur"). Numeric fields are never scanned: only text.
 - DNI/NIE: 8 digits (X/Y/Z or K/L/M and 7 digits) and the control letter, in any case, with
@@ -29,8 +29,8 @@ Detectors (each a named unit: kind, regular expression, confirming check):
   P, Q, S, A, B, G...) never match; nor does a date written with separators (2026-11-27 a ...).
 - IBAN: a country of the IBAN registry, its two check digits and a domestic number of that
   country's length, in any grouping, with the mod-97 check (a Spanish one is "ES" and 22 digits).
-  Letters may be at most half the domestic number ("GB82 WEST 1234..."); after "ES 91", with a
-  space, only digits ("de 20 anys" is Catalan, not an account).
+  Letters may be at most half the domestic number ("GB82 WEST 1234..."); when the check digits
+  stand apart from the letters ("ES 91 ..."), only digits ("de 20 anys" is Catalan, not an account).
 - private values: see `PrivateValues`.
 """
 
@@ -427,7 +427,7 @@ class PrivateValues:
         exempt = _register_exemptions(tuple(sorted(register_names)))
         legal = {compact(n) for n in public_names if LEGAL_PERSON_WORDS.search(" ".join(words(normalise(n))))}
         pairs = [(n, n) for n in compact_needles] + list(other_spellings) + [pair for v in values for pair in spellings(v)]
-        self.needles: set[str] = {searched for needle, searched in pairs if needle not in exempt and needle not in legal}
+        self.needles: set[str] = {searched for base, searched in pairs if base not in exempt and base not in legal}
         self.needles -= exempt | legal
         # Searched as UTF-8 bytes: the batches are bytes already (find_many), and the search
         # over bytes is twice as fast as over str; the automaton is built in one call, from
