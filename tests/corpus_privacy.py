@@ -178,6 +178,8 @@ CASES = [
     Case("priv-dni-dots-dash", in_cell("convenis.csv", 3, "objecte", "Representant amb DNI 12.345.678-Z."), 1,
          ["convenis.csv, fila 3", "objecte", *DNI]),
     Case("priv-nie-dashes-in-reason", in_leaving_reason("NIE X-1234567-L"), 1, ["membres.csv", "motiu_baixa", *DNI]),
+    Case("priv-dni-without-leading-zero-in-office", in_cell("convenis_parts.csv", 10, "carrec_signant", "DNI 1.234.567-L"), 1,
+         ["convenis_parts.csv, fila 10", "carrec_signant", *DNI]),
     Case("priv-nie-lowercase-spaces-in-office", in_cell("convenis_parts.csv", 6, "carrec_signant", "y 1234567 x"), 1,
          ["convenis_parts.csv, fila 6", "carrec_signant", *DNI]),
     # bank accounts

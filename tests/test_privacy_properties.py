@@ -82,6 +82,8 @@ def dnis(draw) -> str:
     body = f"{n:08d}" if lead is None else f"{n:07d}"
     sep = draw(st.sampled_from(["", ".", "-", " "]))
     body = sep.join(groups(body, (2, 3, 3) if lead is None else (1, 3, 3))) if sep == "." else body
+    if lead is None and body.startswith("0") and sep != "." and draw(st.booleans()):
+        body = body[1:]  # "1234567L": a DNI under ten million, written without its leading zero
     text = ("" if lead is None else kind.upper() + draw(st.sampled_from(["", "-", " ", "."]))) + body
     text += draw(st.sampled_from(["", "-", " "])) + letter
     return text.lower() if draw(st.booleans()) else text

@@ -23,7 +23,8 @@ Detectors (each a named unit: kind, regular expression, confirming check):
   touches a letter or a digit (codes, hashes), when it continues a number on the left ("1.938.803.287", "2026-12-08") or on the right (a decimal
   part or more groups: "938803287.62", "8/12/2026/..."), or when a currency follows ("€",
   "eur"). Numeric fields are never scanned: only text.
-- DNI/NIE: 8 digits (X/Y/Z or K/L/M and 7 digits) and the control letter, in any case, with
+- DNI/NIE: 8 digits (also 7, the leading zero left out, or 9 with one more written), or X/Y/Z or
+  K/L/M and 7 digits, and the control letter, in any case, with
   dots, dashes, slashes or spaces between digits; the letter must be
   "TRWAGMYFPDXBNJZSQVHLCKE"[n % 23] (X/Y/Z read as 0/1/2). Legal persons' NIFs (letter first:
   P, Q, S, A, B, G...) never match; nor does a date written with separators (2026-11-27 a ...).
@@ -191,7 +192,7 @@ PHONE_RE = re.compile(
 _DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 DNI_RE = re.compile(  # after a number and a space it is still one ("lot 2 12345678Z"): its letter is checked
     r"(?<![0-9a-z])(?<![0-9][.,\-/])"
-    rf"(?:(?P<nie>[xyzklm]){_SEP}?(?P<d7>[0-9](?:{_SEP}?[0-9]){{6}})|(?P<d8>[0-9](?:{_SEP}?[0-9]){{7}}))"
+    rf"(?:(?P<nie>[xyzklm]){_SEP}?(?P<d7>[0-9](?:{_SEP}?[0-9]){{6}})|(?P<d8>0?[0-9](?:{_SEP}?[0-9]){{6,7}}))"
     rf"(?P<before>{_SEP}?)(?P<letter>[a-z])(?![0-9a-z])")
 _RANGE_AFTER = re.compile(r" ?[.,\-/]? ?[0-9]")
 _DIGITS = re.compile(r"[0-9]+")
@@ -282,7 +283,7 @@ def _phone_ok(m: re.Match) -> bool:
 # digit" is written [^0-9a-z], which also lets accented letters by: a superset still.
 _NA = "[^0-9a-z]"
 PHONE_PRE = rf"(?i)(^|{_NA})(\(?\+?(00)?34\)?{_NA}*)?[6-9]({_NA}*[0-9]){{8}}({_NA}|$)"
-DNI_PRE = rf"(?i)(^|{_NA})([0-9]|[xyzklm]{_NA}*[0-9])({_NA}*[0-9]){{6,7}}{_NA}*[a-z]({_NA}|$)"
+DNI_PRE = rf"(?i)(^|{_NA})([0-9]|[xyzklm]{_NA}*[0-9])({_NA}*[0-9]){{6,8}}{_NA}*[a-z]({_NA}|$)"
 # an IBAN: the check digits next to the letters, then letters or digits; or, separated, digits
 # only (the shortest IBAN is Norway's, 15 characters)
 IBAN_PRE = rf"(?i)(^|{_NA})[a-z]{{2}}([0-9]{{2}}({_NA}*[0-9a-z]){{11}}|({_NA}*[0-9]){{13}})"
