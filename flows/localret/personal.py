@@ -20,9 +20,10 @@ Detectors (each a named unit: kind, regular expression, confirming check):
 - phone: nine digits starting 6, 7, 8 or 9, grouped any way with one space, dot, dash, slash,
   underscore or middle dot between digits (spaces allowed around the punctuation), or brackets
   ("(93) 402 29 20"), optionally after +34, 0034, 34 or (+34). It is not a phone when it
-  touches a letter or a digit (codes, hashes), when it continues a number on the left ("1.938.803.287", "2026-12-08") or on the right (a decimal
-  part or more groups: "938803287.62", "8/12/2026/..."), or when a currency follows ("€",
-  "eur"). Numeric fields are never scanned: only text.
+  touches a letter or a digit (codes, hashes), when it continues a number on the left
+  ("1.938.803.287", "2026-12-08") or on the right (a decimal part or more groups:
+  "938803287.62", "8/12/2026/..."), or when a currency follows ("€", "eur"). Numeric fields
+  are never scanned: only text.
 - DNI/NIE: 8 digits (also 7, the leading zero left out, or 9 with one more written), or X/Y/Z or
   K/L/M and 7 digits, and the control letter, in any case, with
   dots, dashes, slashes or spaces between digits; the letter must be
@@ -360,13 +361,15 @@ CONJUNCTIONS = ("i", "y")
 
 
 def spellings(value: str) -> list[tuple[str, str]]:
-    """(needle, compact form searched) of a private value: needle(value) itself, and the same
-    name with the conjunction left out or, in a name of three words or more without one, written
-    before the last word. A public name's exemption (PrivateValues) goes by the needle."""
-    base = needle(value)
-    if base is None:
+    """(needle, compact form searched) of a private value: the needle (its words joined), and
+    the same name with the conjunction left out or, in a name of three words or more without
+    one, written before the last word. A public name's exemption (PrivateValues) goes by the
+    needle. Nothing when the value is not searched for (too short, one word, or an e-mail address
+    or phone number, which the detectors stop)."""
+    tokens = _searched_words(value)
+    if tokens is None:
         return []
-    tokens = words(normalise(value).strip())
+    base = "".join(tokens)
     plain = [t for t in tokens if t not in CONJUNCTIONS]
     found = [(base, base)]
     if len(plain) < len(tokens):
@@ -377,9 +380,8 @@ def spellings(value: str) -> list[tuple[str, str]]:
     return found
 
 
-def needle(value: str) -> str | None:
-    """The compact form a private value is searched by, or None when it is not searched for
-    (too short, one word, or an e-mail address or phone number, which the detectors stop)."""
+def _searched_words(value: str) -> list[str] | None:
+    """The words of a private value that is searched for, or None (spellings)."""
     norm = normalise(value).strip()
     tokens = words(norm)
     if len(tokens) < MIN_WORDS or sum(map(len, tokens)) < MIN_CHARS:
@@ -390,7 +392,7 @@ def needle(value: str) -> str | None:
         m = d.find(norm)
         if m and len(words(norm[:m.start()] + norm[m.end():])) == 0:
             return None
-    return "".join(tokens)
+    return tokens
 
 
 @functools.lru_cache(maxsize=4)
@@ -428,8 +430,8 @@ class PrivateValues:
         exempt = _register_exemptions(tuple(sorted(register_names)))
         legal = {compact(n) for n in public_names if LEGAL_PERSON_WORDS.search(" ".join(words(normalise(n))))}
         pairs = [(n, n) for n in compact_needles] + list(other_spellings) + [pair for v in values for pair in spellings(v)]
-        self.needles: set[str] = {searched for base, searched in pairs if base not in exempt and base not in legal}
-        self.needles -= exempt | legal
+        public = exempt | legal  # a needle that is public takes its other spelling along
+        self.needles: set[str] = {searched for base, searched in pairs if base not in public and searched not in public}
         # Searched as UTF-8 bytes: the batches are bytes already (find_many), and the search
         # over bytes is twice as fast as over str; the automaton is built in one call, from
         # sorted needles (their shared prefixes then meet in the trie one after another).
@@ -565,7 +567,7 @@ def any_kind_gate(v: str) -> str:
     return f"regexp_matches({v}, {_prefilter(*DETECTORS)})"
 
 
-# A private value holds a letter (personal.needle): a value without one never holds it.
+# A private value holds a letter (personal.spellings): a value without one never holds it.
 _LETTER_OR_UNSAFE = "[A-Za-z]|" + UNSAFE_SQL
 
 
@@ -604,9 +606,6 @@ def install(con, private: PrivateValues | Callable[[], PrivateValues] | None = N
         pass
     con.create_function("lr_private_value", private_value, [duckdb.sqltype("VARCHAR")],
                         duckdb.sqltype("BOOLEAN"), type="arrow", null_handling="special", side_effects=False)
-
-
-_ENOUGH_WORDS_SQL = f"([a-z0-9]+[^a-z0-9]+){{{MIN_WORDS - 1}}}[a-z0-9]"
 
 
 def private_values_of(con, tables: Iterable[str], values: str | None = None) -> PrivateValues:
@@ -650,24 +649,23 @@ def private_values_of(con, tables: Iterable[str], values: str | None = None) -> 
               AND NOT (regexp_full_match(v, {sql_string(PLAIN_EMAIL_SQL)})
                        AND NOT regexp_full_match(v, {sql_string(ALLOWED_EMAIL_SQL)})))
         SELECT string_agg(f, chr(10)) FILTER (WHERE searched),
-               -- the other spelling (needles): the conjunction left out, or written before the last word
-               string_agg(f || ' ' || CASE WHEN has_conjunction THEN plain ELSE with_conjunction END, chr(10))
-                   FILTER (WHERE searched AND CASE WHEN has_conjunction
-                                                   THEN regexp_matches(plain_s, '{_ENOUGH_WORDS_SQL}') AND length(plain) >= {MIN_CHARS}
-                                                        AND NOT regexp_full_match(plain, '[0-9]+')
-                                                   ELSE regexp_matches(s, '([a-z0-9]+[^a-z0-9]+){{2}}[a-z0-9]') END),
+               string_agg(f || ' ' || other, chr(10)) FILTER (WHERE searched AND other IS NOT NULL),
                coalesce(list(v) FILTER (WHERE f IS NULL), []),
                coalesce(list(v) FILTER (WHERE reads_legal OR f IS NULL), [])
-        FROM (SELECT *, enough_words AND length(f) >= {MIN_CHARS} AND NOT regexp_full_match(f, '[0-9]+') AS searched,
-                     regexp_replace(plain_s, '[^a-z0-9]+', '', 'g') AS plain,
-                     regexp_replace(regexp_replace(s, '^(.*[a-z0-9])[^a-z0-9]+([a-z0-9]+)[^a-z0-9]*$', '\\1 i \\2'),
-                                    '[^a-z0-9]+', '', 'g') AS with_conjunction
-              FROM (SELECT v, s, CASE WHEN unsafe THEN NULL ELSE regexp_replace(s, '[^a-z0-9]+', '', 'g') END AS f,
-                           regexp_matches(s, '{_ENOUGH_WORDS_SQL}') AS enough_words,
-                           regexp_matches(' ' || s || ' ', '[^a-z0-9][iy][^a-z0-9]') AS has_conjunction,
-                           regexp_replace(' ' || s || ' ', '[^a-z0-9]+([iy][^a-z0-9]+)+', ' ', 'g') AS plain_s,
-                           regexp_matches(s, {sql_string(LEGAL_PERSON_WORDS.pattern)}) AS reads_legal
-                    FROM folded))""").fetchone()
+        -- spellings(), over the words: the needle, and its other spelling of "and"
+        FROM (SELECT *, len(tokens) >= {MIN_WORDS} AND length(f) >= {MIN_CHARS} AND NOT regexp_full_match(f, '[0-9]+') AS searched,
+                     CASE WHEN len(plain) < len(tokens) THEN
+                              CASE WHEN len(plain) >= {MIN_WORDS} AND length(array_to_string(plain, '')) >= {MIN_CHARS}
+                                        AND NOT regexp_full_match(array_to_string(plain, ''), '[0-9]+')
+                                   THEN array_to_string(plain, '') END
+                          WHEN len(tokens) >= 3 THEN
+                              array_to_string(list_slice(tokens, 1, len(tokens) - 1), '') || {sql_string(CONJUNCTIONS[0])} || tokens[len(tokens)]
+                     END AS other
+              FROM (SELECT v, tokens, reads_legal, CASE WHEN unsafe THEN NULL ELSE array_to_string(tokens, '') END AS f,
+                           list_filter(tokens, lambda t: t NOT IN ({", ".join(sql_string(c) for c in CONJUNCTIONS)})) AS plain
+                    FROM (SELECT v, unsafe, regexp_extract_all(s, '[a-z0-9]+') AS tokens,
+                                 regexp_matches(s, {sql_string(LEGAL_PERSON_WORDS.pattern)}) AS reads_legal
+                          FROM folded)))""").fetchone()
     ready = ready_text[0].split("\n") if ready_text[0] else []
     other = [tuple(pair.split(" ")) for pair in ready_text[1].split("\n")] if ready_text[1] else []
     values, legal = ready_text[2:]

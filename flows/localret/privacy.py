@@ -96,7 +96,7 @@ class Guard:
     def __init__(self, con: duckdb.DuckDBPyConnection, loaded: list[str]):
         self.con = con
         # Private e-mail addresses and phones are left to the detectors, which stop every one of
-        # them anywhere (personal.needle): they are most of the private values, about a million at
+        # them anywhere (personal.spellings): they are most of the private values, about a million at
         # 10 million adhesions, gigabytes as an automaton.
         self.private = personal.private_values_of(con, loaded)
         personal.install(con, self.private)

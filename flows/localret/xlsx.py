@@ -284,6 +284,7 @@ def _styles(sheet_xml: str, n: int) -> list[int]:
 def _fill_tables(con, path: Path, tables: list[_Table]) -> None:
     """Rewrite the package with every table's rows inside its sheet. Parts keep their order,
     names, dates and compression, so the bytes depend only on the content."""
+    _install_text(con)  # the cells' SQL calls it (_text_cell)
     by_part = {t.part: t for t in tables}
     tmp = path.with_name(path.name + ".tmp")
     try:
@@ -310,7 +311,6 @@ def _write_sheet(con, zout: zipfile.ZipFile, info: zipfile.ZipInfo, sheet_xml: s
     head, tail = sheet_xml.split("</sheetData>", 1)
     cells = " || ".join(_cell_sql(name, kind, letter, style)
                         for (name, kind, letter), style in zip(table.columns, styles))
-    _install_text(con)
     cursor = con.execute(f"SELECT {cells} FROM {table.source} ORDER BY {table.order}")
     # The sheet goes through a temporary file: its size decides whether the entry needs ZIP64,
     # and that must be known before the entry is opened.
