@@ -106,6 +106,12 @@ def contact_with_and_between_surnames_in_objecte(src):
     _edit(src, "convenis.csv", 5, "objecte", lambda old: f"{old} Contacte: {name}.")
 
 
+def signatory_surnames_first_in_reason(src):
+    first, *surnames = signatory(src).split()
+    name = f"{' '.join(surnames).upper()}, {first}"  # "PUIG SOLER, Joan", as lists of people write it
+    _membres(src, _left_member_row(src), "motiu_baixa", lambda old: f"{old}. Comunicada per {name}")
+
+
 def adhesion_contact_glued_in_office(src):
     name = "".join(w.capitalize() for w in adhesion_contact(src).split())
     _edit(src, "convenis_parts.csv", 3, "carrec_signant", lambda old: f"{old} ({name})")
@@ -200,6 +206,8 @@ CASES = [
          ["convenis.csv, fila 3", "objecte", *PRIVATE]),
     Case("priv-contact-and-between-surnames-in-objecte", contact_with_and_between_surnames_in_objecte, 1,
          ["convenis.csv, fila 5", "objecte", *PRIVATE]),
+    Case("priv-signatory-surnames-first-in-reason", signatory_surnames_first_in_reason, 1,
+         ["membres.csv", "motiu_baixa", *PRIVATE]),
     Case("priv-adhesion-contact-glued-in-office", adhesion_contact_glued_in_office, 1,
          ["convenis_parts.csv, fila 3", "carrec_signant", *PRIVATE]),
     Case("priv-phone-in-a-nif-is-hidden", phone_in_nif, 1, ["convenis_parts.csv, fila 2", "nif", "nif-incorrecte"]),

@@ -205,7 +205,8 @@ def test_private_values_of_a_run(tmp_path):
 
 
 NAMES_AND = ["Anna Serra Bosch", "Núria Vilaró i Soler", "Pere Soler y Martí", "Joan Puig", "Maria Àngels Soler i Puig",
-             "Øystein Ålborg Berg", "Jordi Pla i Øvre", "Rosa i Martí", "12345 i 678901 Roca", "Lluís Pujol Vilaró."]
+             "Øystein Ålborg Berg", "Jordi Pla i Øvre", "Rosa i Martí", "12345 i 678901 Roca", "Lluís Pujol Vilaró.",
+             "Ana Gil Pou", "Joan Maria de la Rosa", "Pere i Pau Roca Vila"]
 
 
 def test_both_spellings_of_and_between_surnames_are_searched_for():
@@ -213,6 +214,23 @@ def test_both_spellings_of_and_between_surnames_are_searched_for():
     pv = PrivateValues(["Lluís Pujol Vilaró", "Maria Àngels Soler i Puig"])
     assert pv.find("Sr. Lluís Pujol i Vilaró") and pv.find("LLUIS PUJOL I VILARO") and pv.find("Maria Angels Soler Puig")
     assert not pv.find("Lluís Pujol") and not pv.find("Maria Àngels Soler")
+
+
+def test_a_name_is_found_with_its_surnames_first():
+    """Lists of people often write the surnames first: "Puig Soler, Joan". The given name must
+    stand right after the surnames (or before them), the whole aligned on words."""
+    pv = PrivateValues(["Lluís Pujol Vilaró", "Maria Àngels Soler i Puig", "Joan Puig", "Ana Gil Pou"])
+    for text in ["PUJOL VILARÓ, Lluís", "Sra. Pujol i Vilaró; Lluís (tècnic)", "pujol-vilaro lluis", "Soler i Puig, Maria Àngels",
+                 "SOLER PUIG MARIA ANGELS", "Puig, Joan", "Gil Pou, Ana", "Gil i Pou, Ana", "PujolVilaró,Lluís"]:
+        assert pv.find(text), text
+    for text in ["Pujol Vilaró, Lluïsa", "Pujol Vilaró", "Vilaró, Lluís", "Pujol Vilaró i Lluís Mas", "Soler Puig, Maria",
+                 "Puig, Joana", "Gil Pou", "XPujol Vilaró, Lluís"]:
+        assert not pv.find(text), text
+    # what the automaton looks for: a name's surnames (the given name checked beside them), or
+    # both orders of a name whose surnames are too short to be looked for alone
+    assert pv._given[b"pujolvilaro"] == pv._given[b"pujolivilaro"] == {b"lluis"}
+    assert pv._given[b"solerpuig"] == {b"mariaangels"}
+    assert pv._given[b"joanpuig"] is pv._given[b"puigjoan"] is pv._given[b"anagilpou"] is pv._given[b"gilpouana"] is None
 
 
 def test_duckdb_and_python_give_the_same_needles():
@@ -223,7 +241,9 @@ def test_duckdb_and_python_give_the_same_needles():
                 "carrec_signant VARCHAR, nom_signant VARCHAR)")
     con.executemany("INSERT INTO raw_convenis_parts VALUES ('C-1', NULL, NULL, 'Consorci Localret', 'SIGNANT', NULL, ?)",
                     [[n] for n in NAMES_AND])
-    assert personal.private_values_of(con, ["convenis_parts"]).needles == PrivateValues(NAMES_AND).needles
+    from_sql, from_python = personal.private_values_of(con, ["convenis_parts"]), PrivateValues(NAMES_AND)
+    assert from_sql.needles == from_python.needles
+    assert from_sql._given == from_python._given  # and the same given names, surnames first
 
 
 def test_a_value_that_another_rule_shows_is_hidden_when_it_is_personal(sources):

@@ -135,6 +135,8 @@ def rendered_names(draw, name: str) -> str:
     parts = name.split(" ")
     if draw(st.booleans()):  # "and" between the two surnames, as many write it: "Joan Puig i Soler"
         parts = parts[:-1] + [draw(st.sampled_from(["i", "I"])), parts[-1]]
+    if draw(st.booleans()):  # surnames first, as lists of people write them: "Puig i Soler, Joan"
+        parts = parts[1:-1] + [parts[-1] + draw(st.sampled_from([",", ";", ""])), parts[0]]
     return sep.join(parts)
 
 

@@ -358,26 +358,39 @@ LEGAL_PERSON_WORDS = re.compile(
 # Catalan and Spanish "and": between a person's two surnames, written by some and not by others
 # ("Joan Puig i Soler", "Joan Puig Soler"). Both spellings of a name are searched for.
 CONJUNCTIONS = ("i", "y")
+# A name of this many words (conjunctions apart) is also searched for with its given name after
+# its surnames, as lists of people often write it ("Puig Soler, Joan"): the given name is the
+# first word, or the first two of a name of four ("Puig Soler, Joan Maria").
+ROTATED_WORDS = (2, 4)
 
 
-def spellings(value: str) -> list[tuple[str, str]]:
-    """(needle, compact form searched) of a private value: the needle (its words joined), and
-    the same name with the conjunction left out or, in a name of three words or more without
-    one, written before the last word. A public name's exemption (PrivateValues) goes by the
-    needle. Nothing when the value is not searched for (too short, one word, or an e-mail address
-    or phone number, which the detectors stop)."""
+def spellings(value: str) -> list[tuple[str, str, str]]:
+    """(needle, compact form searched, given name) of a private value: the needle (its words
+    joined), and the same name with the conjunction left out or, in a name of three words or
+    more without one, written before the last word. The given name is the compact prefix that
+    may also come after the rest (ROTATED_WORDS), or "". A public name's exemption
+    (PrivateValues) goes by the needle. Nothing when the value is not searched for (too short,
+    one word, or an e-mail address or phone number, which the detectors stop)."""
     tokens = _searched_words(value)
     if tokens is None:
         return []
     base = "".join(tokens)
     plain = [t for t in tokens if t not in CONJUNCTIONS]
-    found = [(base, base)]
+    given = _given_name(plain)
+    found = [(base, base, given)]
     if len(plain) < len(tokens):
         if len(plain) >= MIN_WORDS and sum(map(len, plain)) >= MIN_CHARS and not "".join(plain).isdigit():
-            found.append((base, "".join(plain)))
+            found.append((base, "".join(plain), given))
     elif len(tokens) >= 3:
-        found.append((base, "".join(tokens[:-1]) + CONJUNCTIONS[0] + tokens[-1]))
+        found.append((base, "".join(tokens[:-1]) + CONJUNCTIONS[0] + tokens[-1], given))
     return found
+
+
+def _given_name(plain: list[str]) -> str:
+    """The compact given name of a name's words without conjunctions (ROTATED_WORDS), or ""."""
+    if not ROTATED_WORDS[0] <= len(plain) <= ROTATED_WORDS[1]:
+        return ""
+    return "".join(plain[:max(1, len(plain) - 2)])
 
 
 def _searched_words(value: str) -> list[str] | None:
@@ -414,7 +427,8 @@ class PrivateValues:
     """The private values of a run, found as substrings of any text after normalisation, with
     spacing and punctuation ignored, aligned on words (a match starts where a word of the text
     starts and ends where one ends: "JOAN  PUIG", "joan-puig", "JoanPuig" and "Joan Puig i
-    Soler" hold "Joan Puig"; "Joan Puigdollers" does not).
+    Soler" hold "Joan Puig"; "Joan Puigdollers" does not). A name of ROTATED_WORDS words is
+    also found with its surnames first ("PUIG SOLER, Joan").
 
     Public names are told apart: a private value is not searched for when, normalised, it is
     (or is inside, word-aligned) the name of a municipality or comarca of the register, or it is
@@ -423,19 +437,39 @@ class PrivateValues:
     Vic" is public; a person's name typed as a body's name is still stopped."""
 
     def __init__(self, values: Iterable[str], register_names: Iterable[str] = (), public_names: Iterable[str] = (),
-                 compact_needles: Iterable[str] = (), other_spellings: Iterable[tuple[str, str]] = ()):
-        """values: private values as written; compact_needles: the compact forms of values
+                 compact_needles: Iterable[tuple[str, str]] = (), other_spellings: Iterable[tuple[str, str, str]] = ()):
+        """values: private values as written; compact_needles: (needle, given name) of values
         already known to qualify (computed by DuckDB for plain text), same rules; other_spellings:
-        their (needle, other spelling) pairs (spellings())."""
+        their (needle, other spelling, given name) (spellings())."""
         exempt = _register_exemptions(tuple(sorted(register_names)))
         legal = {compact(n) for n in public_names if LEGAL_PERSON_WORDS.search(" ".join(words(normalise(n))))}
-        pairs = [(n, n) for n in compact_needles] + list(other_spellings) + [pair for v in values for pair in spellings(v)]
+        found = ([(n, n, g) for n, g in compact_needles] + list(other_spellings)
+                 + [spelling for v in values for spelling in spellings(v)])
         public = exempt | legal  # a needle that is public takes its other spelling along
-        self.needles: set[str] = {searched for base, searched in pairs if base not in public and searched not in public}
+        kept = {(searched, given) for base, searched, given in found if base not in public and searched not in public}
+        self.needles: set[str] = {searched for searched, _ in kept}
+        # What the automaton looks for. A name that may be written surnames first is looked for
+        # by its surnames, its given name then checked right before or right after them
+        # (locate): people share surnames, so these keys are a few thousand where the needles
+        # are tens of thousands. Surnames shorter than a needle may be are too often words
+        # ("Puig", "Mas"): such a name's two orders are keys of their own. A key that is a needle
+        # on its own is found alone (None).
+        self._given: dict[bytes, set[bytes] | None] = {}
+        for searched, given in kept:
+            surnames = searched[len(given):]
+            if not given or not searched.startswith(given):  # a conjunction among the given names
+                self._given[searched.encode("utf-8")] = None
+            elif len(surnames) >= MIN_CHARS:
+                key = surnames.encode("utf-8")
+                if self._given.get(key, ()) is not None:
+                    self._given.setdefault(key, set()).add(given.encode("utf-8"))
+            else:
+                self._given[searched.encode("utf-8")] = self._given[(surnames + given).encode("utf-8")] = None
         # Searched as UTF-8 bytes: the batches are bytes already (find_many), and the search
         # over bytes is twice as fast as over str; the automaton is built in one call, from
-        # sorted needles (their shared prefixes then meet in the trie one after another).
-        self._automaton = ahocorasick_rs.BytesAhoCorasick(sorted(n.encode("utf-8") for n in self.needles)) if self.needles else None
+        # sorted keys (their shared prefixes then meet in the trie one after another).
+        self._keys = sorted(self._given)
+        self._automaton = ahocorasick_rs.BytesAhoCorasick(self._keys) if self._keys else None
 
     def __bool__(self) -> bool:
         return self._automaton is not None
@@ -466,9 +500,23 @@ class PrivateValues:
             at += len(piece)
             ends.add(at)
             pieces.append(piece)
-        hits = [(start, end) for _, start, end in self._automaton.find_matches_as_indexes(b"".join(pieces), overlapping=True)
-                if start in starts and end in ends]
-        return min(starts[start] for start, _ in hits) if hits else None
+        joined = b"".join(pieces)
+        hits = []
+        for k, start, end in self._automaton.find_matches_as_indexes(joined, overlapping=True):
+            givens = self._given[self._keys[k]]
+            if givens is None:
+                if start in starts and end in ends:
+                    hits.append(start)
+                continue
+            # the given name right before the surnames or right after them, the whole aligned
+            # on words (not where the two meet: "JoanPuig-Soler")
+            for given in givens:
+                before = start - len(given)
+                if before in starts and end in ends and joined[before:start] == given:
+                    hits.append(before)
+                if start in starts and end + len(given) in ends and joined[end:end + len(given)] == given:
+                    hits.append(start)
+        return min(starts[start] for start in hits) if hits else None
 
     def find_many(self, texts) -> list[bool]:
         """find() over many texts at once (a list, or a pyarrow array): the texts are joined,
@@ -648,12 +696,14 @@ def private_values_of(con, tables: Iterable[str], values: str | None = None) -> 
             WHERE regexp_matches(v, {sql_string(_LETTER_OR_UNSAFE)})
               AND NOT (regexp_full_match(v, {sql_string(PLAIN_EMAIL_SQL)})
                        AND NOT regexp_full_match(v, {sql_string(ALLOWED_EMAIL_SQL)})))
-        SELECT string_agg(f, chr(10)) FILTER (WHERE searched),
-               string_agg(f || ' ' || other, chr(10)) FILTER (WHERE searched AND other IS NOT NULL),
+        SELECT string_agg(f || ' ' || given, chr(10)) FILTER (WHERE searched),
+               string_agg(f || ' ' || other || ' ' || given, chr(10)) FILTER (WHERE searched AND other IS NOT NULL),
                coalesce(list(v) FILTER (WHERE f IS NULL), []),
                coalesce(list(v) FILTER (WHERE reads_legal OR f IS NULL), [])
-        -- spellings(), over the words: the needle, and its other spelling of "and"
+        -- spellings(), over the words: the needle, its other spelling of "and", its given name
         FROM (SELECT *, len(tokens) >= {MIN_WORDS} AND length(f) >= {MIN_CHARS} AND NOT regexp_full_match(f, '[0-9]+') AS searched,
+                     CASE WHEN len(plain) BETWEEN {ROTATED_WORDS[0]} AND {ROTATED_WORDS[1]}
+                          THEN array_to_string(list_slice(plain, 1, greatest(1, len(plain) - 2)), '') ELSE '' END AS given,
                      CASE WHEN len(plain) < len(tokens) THEN
                               CASE WHEN len(plain) >= {MIN_WORDS} AND length(array_to_string(plain, '')) >= {MIN_CHARS}
                                         AND NOT regexp_full_match(array_to_string(plain, ''), '[0-9]+')
@@ -666,8 +716,8 @@ def private_values_of(con, tables: Iterable[str], values: str | None = None) -> 
                     FROM (SELECT v, unsafe, regexp_extract_all(s, '[a-z0-9]+') AS tokens,
                                  regexp_matches(s, {sql_string(LEGAL_PERSON_WORDS.pattern)}) AS reads_legal
                           FROM folded)))""").fetchone()
-    ready = ready_text[0].split("\n") if ready_text[0] else []
-    other = [tuple(pair.split(" ")) for pair in ready_text[1].split("\n")] if ready_text[1] else []
+    ready = [tuple(line.split(" ")) for line in ready_text[0].split("\n")] if ready_text[0] else []
+    other = [tuple(line.split(" ")) for line in ready_text[1].split("\n")] if ready_text[1] else []
     values, legal = ready_text[2:]
     public: list[str] = []
     if names and legal:
