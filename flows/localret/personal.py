@@ -423,6 +423,19 @@ def _register_exemptions(register_names: tuple[str, ...]) -> frozenset[str]:
     return frozenset(exempt)
 
 
+@dataclass
+class SpelledInSql:
+    """The spellings (spellings()) of a run's plain private values, computed by DuckDB
+    (private_values_of): the needles and what the automaton looks for, ready; and every
+    (needle, spelling, given name), for when some of them are public names."""
+
+    needles: set[str]
+    bases: set[str]  # the needles before their other spelling: a public name's exemption goes by them
+    alone: list[str]
+    by_surnames: dict[str, str]  # surnames -> their given names, space-separated
+    every: Callable[[], list[tuple[str, str, str]]]
+
+
 class PrivateValues:
     """The private values of a run, found as substrings of any text after normalisation, with
     spacing and punctuation ignored, aligned on words (a match starts where a word of the text
@@ -437,34 +450,40 @@ class PrivateValues:
     Vic" is public; a person's name typed as a body's name is still stopped."""
 
     def __init__(self, values: Iterable[str], register_names: Iterable[str] = (), public_names: Iterable[str] = (),
-                 compact_needles: Iterable[tuple[str, str]] = (), other_spellings: Iterable[tuple[str, str, str]] = ()):
-        """values: private values as written; compact_needles: (needle, given name) of values
-        already known to qualify (computed by DuckDB for plain text), same rules; other_spellings:
-        their (needle, other spelling, given name) (spellings())."""
+                 spelled: "SpelledInSql | None" = None):
+        """values: private values as written; spelled: the spellings of those that DuckDB
+        computed already (plain text), by the same rules."""
         exempt = _register_exemptions(tuple(sorted(register_names)))
         legal = {compact(n) for n in public_names if LEGAL_PERSON_WORDS.search(" ".join(words(normalise(n))))}
-        found = ([(n, n, g) for n, g in compact_needles] + list(other_spellings)
-                 + [spelling for v in values for spelling in spellings(v)])
         public = exempt | legal  # a needle that is public takes its other spelling along
+        found = [spelling for v in values for spelling in spellings(v)]
+        if spelled is not None and not (public.isdisjoint(spelled.needles) and public.isdisjoint(spelled.bases)):
+            found += spelled.every()  # some are public (rare): each spelling is judged here
+            spelled = None
         kept = {(searched, given) for base, searched, given in found if base not in public and searched not in public}
-        self.needles: set[str] = {searched for searched, _ in kept}
+        self.needles: set[str] = {searched for searched, _ in kept} | (spelled.needles if spelled else set())
         # What the automaton looks for. A name that may be written surnames first is looked for
         # by its surnames, its given name then checked right before or right after them
         # (locate): people share surnames, so these keys are a few thousand where the needles
         # are tens of thousands. Surnames shorter than a needle may be are too often words
-        # ("Puig", "Mas"): such a name's two orders are keys of their own. A key that is a needle
-        # on its own is found alone (None).
-        self._given: dict[bytes, set[bytes] | None] = {}
+        # ("Puig", "Mas"): such a name's two orders are keys of their own. A key is found alone
+        # (None), or with one of its given names (b" joan mariaangels ").
+        alone: set[str] = set(spelled.alone) if spelled else set()
+        by_surnames: dict[str, set[str]] = {}
         for searched, given in kept:
             surnames = searched[len(given):]
             if not given or not searched.startswith(given):  # a conjunction among the given names
-                self._given[searched.encode("utf-8")] = None
+                alone.add(searched)
             elif len(surnames) >= MIN_CHARS:
-                key = surnames.encode("utf-8")
-                if self._given.get(key, ()) is not None:
-                    self._given.setdefault(key, set()).add(given.encode("utf-8"))
+                by_surnames.setdefault(surnames, set()).add(given)
             else:
-                self._given[searched.encode("utf-8")] = self._given[(surnames + given).encode("utf-8")] = None
+                alone.update((searched, surnames + given))
+        self._given: dict[bytes, bytes | None] = dict.fromkeys((k.encode("utf-8") for k in alone), None)
+        if spelled:
+            for surnames, givens in spelled.by_surnames.items():
+                by_surnames.setdefault(surnames, set()).update(givens.split(" "))
+        for surnames, givens in by_surnames.items():
+            self._given.setdefault(surnames.encode("utf-8"), f" {' '.join(sorted(givens))} ".encode("utf-8"))
         # Searched as UTF-8 bytes: the batches are bytes already (find_many), and the search
         # over bytes is twice as fast as over str; the automaton is built in one call, from
         # sorted keys (their shared prefixes then meet in the trie one after another).
@@ -508,9 +527,9 @@ class PrivateValues:
                 if start in starts and end in ends:
                     hits.append(start)
                 continue
-            # the given name right before the surnames or right after them, the whole aligned
-            # on words (not where the two meet: "JoanPuig-Soler")
-            for given in givens:
+            # a given name right before the surnames or right after them, the whole aligned on
+            # words (not where the two meet: "JoanPuig-Soler")
+            for given in givens.split():
                 before = start - len(given)
                 if before in starts and end in ends and joined[before:start] == given:
                     hits.append(before)
@@ -685,9 +704,10 @@ def private_values_of(con, tables: Iterable[str], values: str | None = None) -> 
     # letters: DuckDB drops the former and computes the compact form of the latter; Python
     # normalises only what holds other characters.
     flat = COMPACT_SQL.format(v="v")
-    # The qualifying compact forms come back as one string (a Python string per value cost
-    # more than computing them); the few values Python must normalise, as they are.
-    ready_text = con.execute(f"""
+    # The qualifying values' spellings stay in DuckDB, which hands over what the automaton
+    # looks for as a few strings (a Python step per needle cost more than computing them); the
+    # few values Python must normalise come back as they are.
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE lr_private_forms AS
         WITH folded AS MATERIALIZED (
             -- strip_accents is the costly step: once per value (an expression used thrice would
             -- be computed thrice)
@@ -696,10 +716,7 @@ def private_values_of(con, tables: Iterable[str], values: str | None = None) -> 
             WHERE regexp_matches(v, {sql_string(_LETTER_OR_UNSAFE)})
               AND NOT (regexp_full_match(v, {sql_string(PLAIN_EMAIL_SQL)})
                        AND NOT regexp_full_match(v, {sql_string(ALLOWED_EMAIL_SQL)})))
-        SELECT string_agg(f || ' ' || given, chr(10)) FILTER (WHERE searched),
-               string_agg(f || ' ' || other || ' ' || given, chr(10)) FILTER (WHERE searched AND other IS NOT NULL),
-               coalesce(list(v) FILTER (WHERE f IS NULL), []),
-               coalesce(list(v) FILTER (WHERE reads_legal OR f IS NULL), [])
+        SELECT v, reads_legal, f, searched, given, other
         -- spellings(), over the words: the needle, its other spelling of "and", its given name
         FROM (SELECT *, len(tokens) >= {MIN_WORDS} AND length(f) >= {MIN_CHARS} AND NOT regexp_full_match(f, '[0-9]+') AS searched,
                      CASE WHEN len(plain) BETWEEN {ROTATED_WORDS[0]} AND {ROTATED_WORDS[1]}
@@ -715,10 +732,29 @@ def private_values_of(con, tables: Iterable[str], values: str | None = None) -> 
                            list_filter(tokens, lambda t: t NOT IN ({", ".join(sql_string(c) for c in CONJUNCTIONS)})) AS plain
                     FROM (SELECT v, unsafe, regexp_extract_all(s, '[a-z0-9]+') AS tokens,
                                  regexp_matches(s, {sql_string(LEGAL_PERSON_WORDS.pattern)}) AS reads_legal
-                          FROM folded)))""").fetchone()
-    ready = [tuple(line.split(" ")) for line in ready_text[0].split("\n")] if ready_text[0] else []
-    other = [tuple(line.split(" ")) for line in ready_text[1].split("\n")] if ready_text[1] else []
-    values, legal = ready_text[2:]
+                          FROM folded)))""")
+    spelled_sql = ("SELECT f AS base, f AS s, given FROM lr_private_forms WHERE searched UNION ALL "
+                   "SELECT f, other, given FROM lr_private_forms WHERE searched AND other IS NOT NULL")
+    # what the automaton looks for (PrivateValues), grouped here: Python would take a step per needle
+    text = con.execute(f"""
+        WITH spelled AS MATERIALIZED ({spelled_sql}),
+        keyed AS (SELECT s, given, substr(s, length(given) + 1) AS surnames,
+                         given <> '' AND starts_with(s, given) AND length(s) - length(given) >= {MIN_CHARS} AS by_surnames,
+                         given <> '' AND starts_with(s, given) AND length(s) - length(given) < {MIN_CHARS} AS both_orders
+                  FROM spelled)
+        SELECT (SELECT string_agg(DISTINCT s, chr(10)) FROM spelled),
+               (SELECT string_agg(DISTINCT base, chr(10)) FROM spelled),
+               (SELECT string_agg(DISTINCT k, chr(10)) FROM (
+                    SELECT s AS k FROM keyed WHERE NOT by_surnames
+                    UNION ALL SELECT surnames || given FROM keyed WHERE both_orders)),
+               (SELECT string_agg(surnames || ' ' || givens, chr(10)) FROM (
+                    SELECT surnames, string_agg(DISTINCT given, ' ') AS givens FROM keyed WHERE by_surnames GROUP BY surnames)),
+               (SELECT coalesce(list(v), []) FROM lr_private_forms WHERE f IS NULL),
+               (SELECT coalesce(list(v), []) FROM lr_private_forms WHERE reads_legal OR f IS NULL)""").fetchone()
+    lines = [t.split("\n") if t else [] for t in text[:4]]
+    spelled = SpelledInSql(set(lines[0]), set(lines[1]), lines[2], dict(line.split(" ", 1) for line in lines[3]),
+                           lambda: con.execute(spelled_sql).fetchall())
+    values, legal = text[4:]
     public: list[str] = []
     if names and legal:
         # only the public names equal to a private value that reads as a legal person's matter
@@ -735,8 +771,10 @@ def private_values_of(con, tables: Iterable[str], values: str | None = None) -> 
             "UNION SELECT comarca_nom FROM register_comarques").fetchall() if v]
     except duckdb.Error:  # no register loaded on this connection
         pass
+    found = PrivateValues(values, register, public, spelled=spelled)
     con.execute("DROP TABLE lr_private_raw")
-    return PrivateValues(values, register, public, compact_needles=ready, other_spellings=other)
+    con.execute("DROP TABLE lr_private_forms")
+    return found
 
 
 PLAIN_EMAIL_SQL = r"\s*[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\s*"
