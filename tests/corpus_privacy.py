@@ -178,6 +178,8 @@ CASES = [
          ["convenis.csv, fila 11", "titol", *MAIL]),
     Case("priv-mail-at-word-plain-domain-in-reason", in_leaving_reason("Escriviu a n.gracia73 at gmail.com"), 1,
          ["membres.csv", "motiu_baixa", *MAIL]),
+    Case("priv-mail-plain-name-at-personal-provider-in-title", in_cell("convenis.csv", 7, "titol", "(consultes: montse at hotmail.es)"), 1,
+         ["convenis.csv, fila 7", "titol", *MAIL]),
     Case("priv-mail-defanged-sign-in-party", in_cell("convenis_parts.csv", 7, "nom", "(rosa.marti[@]domini[.]cat)"), 1,
          ["convenis_parts.csv, fila 7", "nom", *MAIL]),
     # DNI/NIE in any punctuation and case
@@ -186,6 +188,10 @@ CASES = [
     Case("priv-nie-dashes-in-reason", in_leaving_reason("NIE X-1234567-L"), 1, ["membres.csv", "motiu_baixa", *DNI]),
     Case("priv-dni-without-leading-zero-in-office", in_cell("convenis_parts.csv", 10, "carrec_signant", "DNI 1.234.567-L"), 1,
          ["convenis_parts.csv, fila 10", "carrec_signant", *DNI]),
+    Case("priv-dni-label-glued-letter-in-brackets-in-party", in_cell("convenis_parts.csv", 4, "nom", "(DNI48.121.307 (V))"), 1,
+         ["convenis_parts.csv, fila 4", "nom", *DNI]),
+    Case("priv-phone-label-glued-in-objecte", in_cell("convenis.csv", 8, "objecte", "Mòbil612345678"), 1,
+         ["convenis.csv, fila 8", "objecte", *PHONE]),
     Case("priv-nie-lowercase-spaces-in-office", in_cell("convenis_parts.csv", 6, "carrec_signant", "y 1234567 x"), 1,
          ["convenis_parts.csv, fila 6", "carrec_signant", *DNI]),
     # bank accounts

@@ -20,6 +20,8 @@ PHONES = ["612345678", "612 345 678", "612 34 56 78", "61 234 56 78", "93 402 29
           "mòbil: 712-34-56-78.", "crida al 612 - 345 - 678", "93 402 29 20 612 345 678", "612_345_678",
           "+34_612_34_56_78", "(93) 402 29 20", "Tel. (93) 4022920", "+34 (93) 402 29 20", "(612) 345 678",
           "mòbil: 612·345·678",
+          # a label glued to the number
+          "tel934022920", "Mòbil612345678", "TELÈFON612 345 678", "fax.93 402 29 20",
           "٦١٢٣٤٥٦٧٨", "۶۱۲ ۳۴۵ ۶۷۸", "६१२ ३४ ५६ ७८"]  # the digits of other scripts (Arabic-Indic, Persian, Devanagari)
 NOT_PHONES = ["0801930008", "8101150006", "8101150006 9002660009", "08019", "080193", "17079 25120 43148",
               "1.234.567,89", "38803287.62", "38.803.287,62", "938.803.287,62 €", "938803287.62", "7509407.95",
@@ -27,7 +29,7 @@ NOT_PHONES = ["0801930008", "8101150006", "8101150006 9002660009", "08019", "080
               "27/11/2026 - 8/12/2026", "versió 1.2.0", "prefect 3.9.1", "sha256 a3f5612345678b9c0d",
               "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "123e4567-e89b-12d3-a456-426614174000",
               "938 803 287 eur", "938.803.287 €", "Decret 2019/12", "8705000.0", "P0801900B",
-              "Llei 7/1985 (art. 6)", "(6) 123 456", "RD 1098/2001 (93)", "cel·la 12·345"]
+              "Llei 7/1985 (art. 6)", "(6) 123 456", "RD 1098/2001 (93)", "cel·la 12·345", "ref612345678", "exp934022920"]
 EMAILS = ["joan.puig@gmail.com", "JOAN.PUIG@GMAIL.COM", "joan @ gmail . com", "joan＠gmail.com", "joan [at] gmail [dot] com",
           "joan(at)domini.cat", "joan (at) domini (dot) cat", "joan{at}domini{punt}cat", "joan arroba domini punt cat",
           "joan arroba domini.cat", "joan at domini dot cat", "joan [arroba] domini [punt] cat", "escriviu a m.vila@ajvic.cat.",
@@ -41,17 +43,22 @@ EMAILS = ["joan.puig@gmail.com", "JOAN.PUIG@GMAIL.COM", "joan @ gmail . com", "j
           # the word between spaces before a plain domain, when the name reads as an address's; the
           # sign doubled; "(a)" between the halves
           "joan.puig at gmail.com", "jpuig73 at gmail.com", "joan.puig@@gmail.com", "joan.puig(a)gmail.com",
-          "n.gracia[a]xtec.cat"]
+          "n.gracia[a]xtec.cat",
+          # a plain name before "at" and a provider of personal mailboxes
+          "joan at gmail.com", "Maria at Hotmail.es", "pere at telefonica.net"]
 NOT_EMAILS = ["info@localret.cat", "dades @ localret . cat", "dades [at] localret [dot] cat", "available at dades.localret.cat",
               "published at example.org", "@media screen", '"@context": "https://schema.org"', "@SUM(A1)",
               "https://dades.localret.cat/membres/1.2.0/", "dades_at_localret_dot_cat", "info%40localret.cat",
               "dades[@]localret[.]cat", "created_at", "look_at_this", "data-at-rest", "100%40 kg",
-              "look at gmail.com", "we met at noon.the", "joan.puig at localret.cat", "apartat (a) la llei",
-              "article 5(a) i 5(b)", "at 10.30 h", '<a href="x.html">x</a>']
+              "we met at noon.the", "joan.puig at localret.cat", "apartat (a) la llei",
+              "article 5(a) i 5(b)", "at 10.30 h", '<a href="x.html">x</a>',
+              "harvested at datos.gob.es", "look at example.com"]
 DNIS = ["12345678Z", "lot 2 12345678Z", "1234567L", "1.234.567-L", "012345678Z", "12345678z", "12.345.678-Z", "12 345 678 Z", "12-345-678-Z", "12345678-Z", "X1234567L", "x-1234567-l",
-        "Y 1234567 X", "Z.1234567.R", "DNI: 00000000T", "NIE X0000000T", "١٢٣٤٥٦٧٨Z", "12345678Ζ", "Х1234567L", "４５６７８９０１Ｔ".replace("Ｔ", "G")]
+        "Y 1234567 X", "Z.1234567.R", "DNI: 00000000T", "NIE X0000000T", "١٢٣٤٥٦٧٨Z", "12345678Ζ", "Х1234567L", "４５６７８９０１Ｔ".replace("Ｔ", "G"),
+        # the label glued to the number; the letter in brackets
+        "DNI12345678Z", "nif12.345.678-Z", "NIEX1234567L", "12345678 (Z)", "12.345.678-(z)"]
 NOT_DNIS = ["1234567C", "1.234.567 a l'any", "112345678Z", "12345678A", "X1234567A", "P0801900B", "P0800000B", "Q2826000H", "S2800568D", "A08015497", "B65432109",
-            "G08000000", "2026-11-27 a 2027-01-01", "de 38803287 a 40000000", "20261127T", "versió 12345678"]
+            "G08000000", "2026-11-27 a 2027-01-01", "de 38803287 a 40000000", "20261127T", "versió 12345678", "ref12345678Z", "12345678 (A)"]
 IBANS = ["ES91 2100 0418 4502 0005 1332", "ES9121000418450200051332", "es91-2100-0418-45-0200051332",
          "IBAN: ES91.2100.0418.4502.0005.1332", "ES91\u00a02100\u00a00418\u00a04502\u00a00005\u00a01332",
          "ES 91 2100 0418 4502 0005 1332",

@@ -67,6 +67,8 @@ def phones(draw) -> str:
     sep = draw(st.sampled_from(SEPARATORS[:-1] + ["\u200b", "_"]))
     prefix = draw(st.sampled_from(["", "+34 ", "+34", "0034 ", "0034", "(+34) ", "+34\u00a0"]))
     parts = groups(digits, sizes)
+    if not prefix and draw(st.booleans()):  # a label glued to the number: "tel934022920", "Mòbil612 345 678"
+        prefix = draw(st.sampled_from(["tel", "Tel.", "TLF", "mòbil", "Telèfon", "fax"]))
     if len(parts) > 1 and draw(st.booleans()):  # the first group in brackets: "(93) 402 29 20"
         return prefix + f"({parts[0]}) " + sep.join(parts[1:])
     return prefix + sep.join(parts)
@@ -85,6 +87,8 @@ def dnis(draw) -> str:
     if lead is None and body.startswith("0") and sep != "." and draw(st.booleans()):
         body = body[1:]  # "1234567L": a DNI under ten million, written without its leading zero
     text = ("" if lead is None else kind.upper() + draw(st.sampled_from(["", "-", " ", "."]))) + body
+    letter = f"({letter})" if draw(st.booleans()) else letter  # "12345678 (Z)"
+    text = draw(st.sampled_from(["", "DNI", "NIF", "nie"] if lead is None else ["", "NIE"])) + text  # glued: "DNI12345678Z"
     text += draw(st.sampled_from(["", "-", " "])) + letter
     return text.lower() if draw(st.booleans()) else text
 
@@ -117,6 +121,8 @@ def emails(draw) -> str:
     text = local + at + dot.join(domain.split("."))
     if any(c in "._-+%" or c.isdigit() for c in local) and draw(st.booleans()):  # the name reads as an address's
         text = local + " at " + domain  # "joan.puig at gmail.com"
+    elif draw(st.booleans()):  # any name before a provider of personal mailboxes: "joan at hotmail.es"
+        text = draw(st.sampled_from(["joan", "Maria", "pere"])) + " at " + draw(st.sampled_from(["gmail.com", "hotmail.es", "yahoo.es"]))
     return text.upper() if draw(st.booleans()) else text
 
 

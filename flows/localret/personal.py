@@ -145,6 +145,13 @@ class Detector:
 
 
 ALLOWED_EMAIL_DOMAINS = ("localret.cat",)
+# Providers of personal mailboxes: "joan at gmail.com" is an address even with a plain name
+# before "at" (domain3 below), which in prose ("harvested at datos.gob.es") is not.
+PERSONAL_MAIL_DOMAINS = frozenset((
+    "gmail.com", "googlemail.com", "hotmail.com", "hotmail.es", "outlook.com", "outlook.es", "live.com", "msn.com",
+    "yahoo.com", "yahoo.es", "ymail.com", "icloud.com", "me.com", "mac.com", "aol.com", "gmx.com", "gmx.es", "gmx.net",
+    "protonmail.com", "proton.me", "telefonica.net", "movistar.es", "terra.es", "ya.com", "wanadoo.es", "orange.es",
+    "yandex.com", "mail.com", "zoho.com", "tutanota.com"))
 
 # How people hide an address from scrapers: the sign itself, URL-encoded (%40) or as an HTML
 # entity; the sign or the word (at, arroba) in brackets; the word between spaces, underscores or
@@ -175,26 +182,31 @@ def email_domain(m: re.Match) -> str:
 
 
 def _email_ok(m: re.Match) -> bool:
-    if m.group("domain3") and not _ADDRESS_LIKE_NAME.search(m.group("local")):
-        return False  # "look at example.com" is prose
     domain = email_domain(m)
+    if m.group("domain3") and not _ADDRESS_LIKE_NAME.search(m.group("local")) and domain not in PERSONAL_MAIL_DOMAINS:
+        return False  # "look at example.com" is prose
     return not any(domain == d or domain.endswith("." + d) for d in ALLOWED_EMAIL_DOMAINS)
 
 
 _SEP = r"(?: ?[.\-/_·] ?| )"  # digits grouped by a dot, hyphen, slash, underscore, middle dot or space
 # a phone's groups also in brackets: "(93) 402 29 20", the area code as Spain writes it
 _PHONE_SEP = r"(?: ?[.\-/_·()] ?| )"
+# A label glued to the number ("tel934022920", "mobil612345678") is still a phone's; any other
+# letter before it makes it part of a code.
+_PHONE_LABELS = ("tel", "telf", "tlf", "tfn", "tfno", "telefon", "telefono", "phone", "mobil", "movil", "mobile", "fax")
 PHONE_RE = re.compile(
-    r"(?<![0-9a-z])(?<![0-9][ .,\-/])"
+    rf"(?:(?<![0-9a-z]){''.join(f'|(?<={w})' for w in _PHONE_LABELS)})(?<![0-9][ .,\-/])"
     rf"(?:(?:\(\+?(?:00)?34\)|\+34|0034|34){_PHONE_SEP}?)?"
     rf"\(?[6-9](?:{_PHONE_SEP}?[0-9]){{8}}"
     r"(?![0-9a-z])(?! ?[.,\-/][0-9])(?! ?(?:€|eur))")
 
 _DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+# Likewise a DNI's label ("DNI12345678Z", "NIEX1234567L"); the letter may be in brackets ("12345678 (Z)").
+_DNI_LABELS = ("dni", "nif", "nie")
 DNI_RE = re.compile(  # after a number and a space it is still one ("lot 2 12345678Z"): its letter is checked
-    r"(?<![0-9a-z])(?<![0-9][.,\-/])"
+    rf"(?:(?<![0-9a-z]){''.join(f'|(?<={w})' for w in _DNI_LABELS)})(?<![0-9][.,\-/])"
     rf"(?:(?P<nie>[xyzklm]){_SEP}?(?P<d7>[0-9](?:{_SEP}?[0-9]){{6}})|(?P<d8>0?[0-9](?:{_SEP}?[0-9]){{6,7}}))"
-    rf"(?P<before>{_SEP}?)(?P<letter>[a-z])(?![0-9a-z])")
+    rf"(?P<before>{_SEP}?)(?:(?P<letter>[a-z])|\((?P<bracketed>[a-z])\))(?![0-9a-z])")
 _RANGE_AFTER = re.compile(r" ?[.,\-/]? ?[0-9]")
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -214,7 +226,7 @@ def _looks_like_date(text: str) -> bool:
 
 
 def _dni_ok(m: re.Match) -> bool:
-    if m.group("before") == " " and m.group("letter") in "ay" and _RANGE_AFTER.match(m.string, m.end()):
+    if m.group("before") == " " and m.group("letter") and m.group("letter") in "ay" and _RANGE_AFTER.match(m.string, m.end()):
         # "de 38.803.287 a 40.000.000": the Catalan or Spanish word between two numbers, not a letter
         return False
     if m.group("nie"):
@@ -225,7 +237,7 @@ def _dni_ok(m: re.Match) -> bool:
         if _looks_like_date(m.group("d8")):
             return False
         number = int(re.sub(r"[^0-9]", "", m.group("d8")))
-    return _DNI_LETTERS[number % 23] == m.group("letter").upper()
+    return _DNI_LETTERS[number % 23] == (m.group("letter") or m.group("bracketed")).upper()
 
 
 # The IBAN's length in each country of the SWIFT IBAN Registry (ISO 13616): two letters, two
@@ -283,8 +295,10 @@ def _phone_ok(m: re.Match) -> bool:
 # Prefilters: supersets over raw text (RE2 in DuckDB, case-insensitive). "Not a letter or
 # digit" is written [^0-9a-z], which also lets accented letters by: a superset still.
 _NA = "[^0-9a-z]"
-PHONE_PRE = rf"(?i)(^|{_NA})(\(?\+?(00)?34\)?{_NA}*)?[6-9]({_NA}*[0-9]){{8}}({_NA}|$)"
-DNI_PRE = rf"(?i)(^|{_NA})([0-9]|[xyzklm]{_NA}*[0-9])({_NA}*[0-9]){{6,8}}{_NA}*[a-z]({_NA}|$)"
+# the labels as written, with their accents (m[oòó]bil): normalising strips them before the regex
+_PHONE_LABELS_RAW = "t[eèé]l[eèé]fono?|m[oòó]bile?|m[oòó]vil|" + "|".join(w for w in _PHONE_LABELS if w.isascii())
+PHONE_PRE = rf"(?i)(^|{_NA}|{_PHONE_LABELS_RAW})(\(?\+?(00)?34\)?{_NA}*)?[6-9]({_NA}*[0-9]){{8}}({_NA}|$)"
+DNI_PRE = rf"(?i)(^|{_NA}|{'|'.join(_DNI_LABELS)})([0-9]|[xyzklm]{_NA}*[0-9])({_NA}*[0-9]){{6,8}}{_NA}*[a-z]({_NA}|$)"
 # an IBAN: the check digits next to the letters, then letters or digits; or, separated, digits
 # only (the shortest IBAN is Norway's, 15 characters)
 IBAN_PRE = rf"(?i)(^|{_NA})[a-z]{{2}}([0-9]{{2}}({_NA}*[0-9a-z]){{11}}|({_NA}*[0-9]){{13}})"
