@@ -112,6 +112,11 @@ def signatory_surnames_first_in_reason(src):
     _membres(src, _left_member_row(src), "motiu_baixa", lambda old: f"{old}. Comunicada per {name}")
 
 
+def contact_initial_in_objecte(src):
+    first, *surnames = contact_of_member(src).split()
+    _edit(src, "convenis.csv", 9, "objecte", lambda old: f"{old} (tramitat per {first[0]}. {' '.join(surnames)})")
+
+
 def adhesion_contact_glued_in_office(src):
     name = "".join(w.capitalize() for w in adhesion_contact(src).split())
     _edit(src, "convenis_parts.csv", 3, "carrec_signant", lambda old: f"{old} ({name})")
@@ -214,6 +219,7 @@ CASES = [
          ["convenis.csv, fila 5", "objecte", *PRIVATE]),
     Case("priv-signatory-surnames-first-in-reason", signatory_surnames_first_in_reason, 1,
          ["membres.csv", "motiu_baixa", *PRIVATE]),
+    Case("priv-contact-initial-in-objecte", contact_initial_in_objecte, 1, ["convenis.csv, fila 9", "objecte", *PRIVATE]),
     Case("priv-adhesion-contact-glued-in-office", adhesion_contact_glued_in_office, 1,
          ["convenis_parts.csv, fila 3", "carrec_signant", *PRIVATE]),
     Case("priv-phone-in-a-nif-is-hidden", phone_in_nif, 1, ["convenis_parts.csv, fila 2", "nif", "nif-incorrecte"]),

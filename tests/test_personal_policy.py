@@ -65,7 +65,8 @@ IBANS = ["ES91 2100 0418 4502 0005 1332", "ES9121000418450200051332", "es91-2100
          # other countries' accounts, some with letters in the domestic number
          "AD12 0001 2030 2003 5910 0100", "FR14 2004 1010 0505 0001 3M02 606", "DE89 3704 0044 0532 0130 00",
          "PT50 0002 0123 1234 5678 9015 4", "GB82 WEST 1234 5698 7654 32", "it60x0542811101000000123456",
-         "Compte DE89370400440532013000 del titular", "NL91 ABNA 0417 1643 00", "BE68 5390 0754 7034"]
+         "Compte DE89370400440532013000 del titular", "NL91 ABNA 0417 1643 00", "BE68 5390 0754 7034",
+         "IBANES9121000418450200051332"]
 NOT_IBANS = ["ES91 2100 0418 4502 0005 1333", "ES00 0000 0000 0000 0000 0000", "ESP 2100 0418",
              "DE89 3704 0044 0532 0130 01", "DE89 3704 0044 0532 0130 001", "XX12 3456 7890 1234 5678 90",
              # prose and codes shaped like the start of one
@@ -230,10 +231,13 @@ def test_a_name_is_found_with_its_surnames_first():
     stand right after the surnames (or before them), the whole aligned on words."""
     pv = PrivateValues(["Lluís Pujol Vilaró", "Maria Àngels Soler i Puig", "Joan Puig", "Ana Gil Pou"])
     for text in ["PUJOL VILARÓ, Lluís", "Sra. Pujol i Vilaró; Lluís (tècnic)", "pujol-vilaro lluis", "Soler i Puig, Maria Àngels",
-                 "SOLER PUIG MARIA ANGELS", "Puig, Joan", "Gil Pou, Ana", "Gil i Pou, Ana", "PujolVilaró,Lluís"]:
+                 "SOLER PUIG MARIA ANGELS", "Puig, Joan", "Gil Pou, Ana", "Gil i Pou, Ana", "PujolVilaró,Lluís",
+                 # the given name's initial, with its dot
+                 "Sr. L. Pujol Vilaró", "PUJOL I VILARÓ, L.", "M. Soler i Puig", "l.pujol.vilaro"]:
         assert pv.find(text), text
     for text in ["Pujol Vilaró, Lluïsa", "Pujol Vilaró", "Vilaró, Lluís", "Pujol Vilaró i Lluís Mas", "Soler Puig, Maria",
-                 "Puig, Joana", "Gil Pou", "XPujol Vilaró, Lluís"]:
+                 "Puig, Joana", "Gil Pou", "XPujol Vilaró, Lluís",
+                 "a Pujol Vilaró", "Pujol Vilaró i", "J. Pujol Vilaró", "L. Pujol", "J. Puig", "Pujol Vilaró, L"]:
         assert not pv.find(text), text
     # what the automaton looks for: a name's surnames (the given name checked beside them), or
     # both orders of a name whose surnames are too short to be looked for alone

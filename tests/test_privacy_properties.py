@@ -141,6 +141,9 @@ def rendered_names(draw, name: str) -> str:
     parts = name.split(" ")
     if draw(st.booleans()):  # "and" between the two surnames, as many write it: "Joan Puig i Soler"
         parts = parts[:-1] + [draw(st.sampled_from(["i", "I"])), parts[-1]]
+    if draw(st.integers(0, 3)) == 0:  # the given name's initial: "J. Puig Soler", a word of its own
+        parts[0] = parts[0][0] + "."
+        sep = sep if sep.strip("\u200b") else " "
     if draw(st.booleans()):  # surnames first, as lists of people write them: "Puig i Soler, Joan"
         parts = parts[1:-1] + [parts[-1] + draw(st.sampled_from([",", ";", ""])), parts[0]]
     return sep.join(parts)

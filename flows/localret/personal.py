@@ -256,7 +256,7 @@ IBAN_LENGTHS = {
 # Where one may start; _iban_ok reads on, one character (and separator) at a time, as many as
 # the country's length asks for. A regular expression of the whole would either take words
 # that follow the number or need a length per country.
-IBAN_RE = re.compile(rf"(?<![0-9a-z])(?P<country>[a-z]{{2}})(?P<check>(?:{_SEP})?[0-9](?:{_SEP})?[0-9])")
+IBAN_RE = re.compile(rf"(?:(?<![0-9a-z])|(?<=iban))(?P<country>[a-z]{{2}})(?P<check>(?:{_SEP})?[0-9](?:{_SEP})?[0-9])")
 _IBAN_CHAR = re.compile(rf"(?:{_SEP})?([0-9a-z])")
 _IBAN_DIGIT = re.compile(rf"(?:{_SEP})?([0-9])")
 _LETTER_OR_DIGIT = re.compile("[0-9a-z]")
@@ -301,7 +301,7 @@ PHONE_PRE = rf"(?i)(^|{_NA}|{_PHONE_LABELS_RAW})(\(?\+?(00)?34\)?{_NA}*)?[6-9]({
 DNI_PRE = rf"(?i)(^|{_NA}|{'|'.join(_DNI_LABELS)})([0-9]|[xyzklm]{_NA}*[0-9])({_NA}*[0-9]){{6,8}}{_NA}*[a-z]({_NA}|$)"
 # an IBAN: the check digits next to the letters, then letters or digits; or, separated, digits
 # only (the shortest IBAN is Norway's, 15 characters)
-IBAN_PRE = rf"(?i)(^|{_NA})[a-z]{{2}}([0-9]{{2}}({_NA}*[0-9a-z]){{11}}|({_NA}*[0-9]){{13}})"
+IBAN_PRE = rf"(?i)(^|{_NA}|iban)[a-z]{{2}}([0-9]{{2}}({_NA}*[0-9a-z]){{11}}|({_NA}*[0-9]){{13}})"
 EMAIL_PRE = r"(?i)@|%40|&#0*64;|&#x0*40;|&commat;|arroba|(^|[^a-z])at([^a-z]|$)|[\[({<]a[\])}>]"
 
 EMAIL = Detector("correu electrònic / e-mail", "email", EMAIL_RE, _email_ok, EMAIL_PRE)
@@ -548,6 +548,14 @@ class PrivateValues:
                 if before in starts and end in ends and joined[before:start] == given:
                     hits.append(before)
                 if start in starts and end + len(given) in ends and joined[end:end + len(given)] == given:
+                    hits.append(start)
+            # or its initial with a dot ("J. Puig Soler", "Puig Soler, J."): without the dot, a
+            # letter alone is as often a word ("a", "i")
+            if start in starts and end in ends:
+                initials = {given[:1] for given in givens.split()}
+                if start - 1 in starts and joined[start - 1:start] in initials and norm[starts[start - 1] + 1:][:1] == ".":
+                    hits.append(start - 1)
+                if end in starts and end + 1 in ends and joined[end:end + 1] in initials and norm[starts[end] + 1:][:1] == ".":
                     hits.append(start)
         return min(starts[start] for start in hits) if hits else None
 
