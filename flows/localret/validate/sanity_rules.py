@@ -1,10 +1,14 @@
 """Input sanity: what no field of any source may hold, whatever its type, and dates that cannot
 be true. Registered like the other field rules; every predicate reads the raw text column only.
 
-- Control characters: C0 (U+0000-U+001F), DEL and C1 (U+007F-U+009F) and the invisible
-  bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069), which make a text read
-  differently from what it holds. Tab, line feed and carriage return are allowed only in a
-  free-text field: one whose schema lists the check "free_text" (schemas/sources/*.json).
+- Control characters: C0 (U+0000-U+001F), DEL and C1 (U+007F-U+009F); every character of
+  Unicode's Bidi_Control set (the overrides and isolates U+202A-U+202E, U+2066-U+2069 and the
+  marks U+200E, U+200F, U+061C), which make a text read differently from what it holds; the
+  invisible characters that split a word without showing (zero-width space U+200B, word joiner
+  U+2060, the BOM U+FEFF): "Vic" and "V<U+200B>ic" look alike and match nothing alike. Tab,
+  line feed and carriage return, and Unicode's line and paragraph separators (U+2028,
+  U+2029), are allowed only in a free-text field: one whose schema lists the check
+  "free_text" (schemas/sources/*.json).
 - A field longer than MAX_FIELD_BYTES (the reader refuses still bigger ones before parsing).
 - Dates outside FIRST_YEAR..LAST_YEAR are errors; a date of an event that cannot be in the
   future (the check "past" in the schema) after the day of the run is a warning.
@@ -20,9 +24,10 @@ from localret.validate.rules import ERROR, WARNING, FieldRule, field_rule, fixed
 from localret.validate.sqltypes import DATETIME, quote, typed
 
 # Characters in RE2 syntax. The class is one regexp per column, run in the fused field pass.
-_BIDI = r"\x{202A}-\x{202E}\x{2066}-\x{2069}"
-CONTROL_STRICT = r"[\x00-\x1F\x7F-\x{9F}" + _BIDI + "]"
-CONTROL_FREE_TEXT = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x{9F}" + _BIDI + "]"  # tab, LF, CR allowed
+_BIDI = r"\x{202A}-\x{202E}\x{2066}-\x{2069}\x{200E}\x{200F}\x{061C}"
+_INVISIBLE = r"\x{200B}\x{2060}\x{FEFF}"
+CONTROL_STRICT = r"[\x00-\x1F\x7F-\x{9F}\x{2028}\x{2029}" + _BIDI + _INVISIBLE + "]"
+CONTROL_FREE_TEXT = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x{9F}" + _BIDI + _INVISIBLE + "]"  # tab, LF, CR, LS, PS allowed
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 
@@ -35,12 +40,14 @@ control_rule = field_rule(FieldRule(
     code="caracter-control",
     severity=ERROR,
     message=lambda f: (
-        "el text conté un caràcter de control o una marca invisible de direcció del text (U+0000-U+001F, U+007F-U+009F, "
-        "U+202A-U+202E, U+2066-U+2069)" + ("; aquí només s'admeten el tabulador i el salt de línia" if free_text(f) else
-                                           "; en aquest camp tampoc s'admeten el tabulador ni el salt de línia"),
-        "the text holds a control character or an invisible text-direction mark (U+0000-U+001F, U+007F-U+009F, "
-        "U+202A-U+202E, U+2066-U+2069)" + ("; only tab and line break are allowed here" if free_text(f) else
-                                           "; tab and line break are not allowed in this field either")),
+        "el text conté un caràcter de control, una marca invisible de direcció del text o un caràcter invisible "
+        "(U+0000-U+001F, U+007F-U+009F, U+200B, U+200E, U+200F, U+202A-U+202E, U+2060, U+2066-U+2069, U+FEFF...)"
+        + ("; aquí només s'admeten el tabulador i el salt de línia" if free_text(f) else
+           "; en aquest camp tampoc s'admeten el tabulador ni el salt de línia"),
+        "the text holds a control character, an invisible text-direction mark or an invisible character "
+        "(U+0000-U+001F, U+007F-U+009F, U+200B, U+200E, U+200F, U+202A-U+202E, U+2060, U+2066-U+2069, U+FEFF...)"
+        + ("; only tab and line break are allowed here" if free_text(f) else
+           "; tab and line break are not allowed in this field either")),
     applies=lambda f: True,
     predicate=lambda f, ctx: f'regexp_matches("{f.name}", {quote(CONTROL_FREE_TEXT if free_text(f) else CONTROL_STRICT)})',
 ))
