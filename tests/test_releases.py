@@ -262,6 +262,28 @@ def test_verify_catches_a_stale_latest_and_a_missing_version(history, tmp_path):
     assert any("latest/membres.csv" in p for p in problems)
 
 
+def test_verify_reports_a_hidden_file_and_a_renamed_release_without_crashing(history, tmp_path):
+    """A web server serves hidden files too (a `.htaccess`): any hidden file under <out> that is
+    not a run's working file is a problem; a run's working file is a notice. A release folder
+    renamed (its newest entry then has no folder) is a problem, not a crash."""
+    out = tmp_path / "copy"
+    shutil.copytree(history["out"], out)
+    (out / ".htaccess").write_text("Redirect / https://example.org/\n", encoding="utf-8")
+    (out / "membres" / ".notes").mkdir()
+    (out / "membres" / ".notes" / "x.txt").write_text("x", encoding="utf-8")
+    (out / "membres" / ".membres.csv.tmp-4242").write_text("x", encoding="utf-8")
+    problems, _, notices = verify(out)
+    assert sorted(p.split(":")[0] for p in problems) == [".htaccess", "membres/.notes"]
+    assert [n.split(":")[0] for n in notices] == ["membres/.membres.csv.tmp-4242"]
+    for hidden in (out / ".htaccess", out / "membres" / ".membres.csv.tmp-4242"):
+        hidden.unlink()
+    shutil.rmtree(out / "membres" / ".notes")
+    newest = json.loads((out / "membres" / "versions.json").read_text(encoding="utf-8"))["versions"][-1]["version"]
+    (out / "membres" / newest).rename(out / "membres" / "9.9.9")
+    problems, _, _ = verify(out)
+    assert any(f"membres/{newest}" in p for p in problems) and any("membres/9.9.9" in p for p in problems)
+
+
 @pytest.mark.parametrize("version", ["1.0.0", "1.1.0", "1.2.0", "1.2.1", "2.0.0", "3.0.0"])
 def test_rebuild_is_byte_identical(history, version):
     # Same inputs and same code: releases before 2.0.0 were built by the original

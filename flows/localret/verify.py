@@ -7,13 +7,17 @@
 - each release folder matches its datapackage.json (sizes, sha256, nothing undescribed), the
   datapackage matches the sha256 its versions.json entry recorded, and each table's hash in
   versions.json is recomputed from its CSV and its schema;
-- latest/ is a copy of the newest release.
+- latest/ is a copy of the newest release;
+- nothing hidden lies under <out> but the working files of a run (a web server serves a
+  `.htaccess` or any other hidden file it is given).
 Anything unreadable is a reported problem, never a crash. Traces of a run killed during its
 commit (a journal beside <out>) are notices: the next run completes that commit."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
 
 from localret import publication, versions
@@ -21,6 +25,10 @@ from localret.fsutil import tree_differences
 from localret.package import file_digest
 
 SELF_DESCRIBED = {"datapackage.json"}
+# The hidden names a run gives its working files under <out> (fsutil, publication, release,
+# xlsx; outdir.working_folder when <out> is a mount point): seen while a run writes, or left by
+# one that was killed, which the next run clears.
+WORKING_NAME = re.compile(r"\..+\.(?:tmp-\d+|old-\d+|tmp-commit|old-commit|latest-repair|rows)|\.(?:next|staging)")
 
 
 class Digests:
@@ -45,6 +53,12 @@ def verify(out: Path) -> tuple[list[str], int, list[str]]:
         notices.append(f"{out}: publicació interrompuda a mig fer visible; la propera execució la completa / "
                        "publication interrupted while becoming visible; the next run completes it")
     problems += _check_manifest(out, digest, committing)
+    for rel, working in _hidden_entries(out):
+        if working:
+            notices.append(f"{rel}: fitxer de treball d'una execució (en curs o interrompuda) / a run's working file "
+                           "(running or interrupted)")
+        else:
+            problems.append(f"{rel}: fitxer ocult que localret no publica / hidden file that localret does not publish")
     checked = 0
     for home in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")):
         if not (home / "versions.json").exists():
@@ -54,6 +68,19 @@ def verify(out: Path) -> tuple[list[str], int, list[str]]:
         for text, is_notice in found:
             (notices if is_notice else problems).append(text)
     return problems, checked, notices
+
+
+def _hidden_entries(out: Path) -> list[tuple[str, bool]]:
+    """(relative path, is a run's working file) of every hidden file or folder under out (a
+    hidden folder once, not what it holds)."""
+    found = []
+    for dirpath, dirs, files in os.walk(out):
+        here = Path(dirpath)
+        for name in sorted(dirs + files):
+            if name.startswith("."):
+                found.append((str((here / name).relative_to(out)), bool(WORKING_NAME.fullmatch(name))))
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+    return sorted(found)
 
 
 def _check_manifest(out: Path, digest: Digests, committing: bool) -> list[str]:
@@ -169,6 +196,8 @@ def _check_tables(folder: Path, label: str, entry: dict, digest: Digests) -> lis
 
 
 def compare_latest(newest: Path, latest: Path, name: str) -> list[str]:
+    if not newest.is_dir():
+        return []  # the newest release's folder is missing: said already
     if not latest.is_dir():
         return [f"{name}/latest: no existeix / missing"]
     labels = {"missing": "falta respecte de la versió més nova / missing from latest",
