@@ -89,6 +89,16 @@ def test_text_file_across_block_boundaries(guard, tmp_path, monkeypatch, split):
     assert all(SECRET not in h.describe() and PHONE not in h.describe() for h in hits.values())
 
 
+def test_a_file_of_a_kind_the_guard_was_not_taught_is_read_as_text(guard, tmp_path):
+    """Whatever a later change publishes (GeoJSON, a file without a suffix, a binary blob with
+    text inside), its bytes are searched: an unknown suffix is never a way past the guard."""
+    (tmp_path / "limits.geojson").write_text('{"type": "Feature", "properties": {"contacte": "%s"}}' % SECRET, encoding="utf-8")
+    (tmp_path / "NOTES").write_text(f"Truqueu al {PHONE}\n", encoding="utf-8")
+    (tmp_path / "blob.bin").write_bytes(b"\x00\x01\xff" + f"mpuig@gmail.com".encode() + b"\x00")
+    hits = {h.file: h.kind for h in guard.scan(tmp_path)}
+    assert hits == {"limits.geojson": PRIVATE_VALUE, "NOTES": "telèfon / phone", "blob.bin": "correu electrònic / e-mail"}
+
+
 def test_institutional_mailbox_is_not_a_leak(guard, tmp_path):
     (tmp_path / "a.md").write_text("Contacte: dades@localret.cat\n", encoding="utf-8")
     (tmp_path / "b.csv").write_text("id,correu\n1,dades@localret.cat\n", encoding="utf-8")

@@ -11,9 +11,11 @@ What is scanned: CSV and Parquet tables and every table of a DuckDB file (text c
 a numeric field never holds personal data as text; a CSV's types come from the datapackage.json
 beside it, else every column is text), the XML parts of an XLSX workbook (shared strings and
 inline strings; numeric cell values apart), the string values of JSON and JSON-LD, and every
-other text file whole (HTML, Atom, RDF, Markdown, XML, SVG...; entities decoded). Not read:
-a script, stylesheet or licence text whose bytes equal a file of the pinned JavaScript libraries
-or a bundle of the site's own modules (code made from code alone; jsbundle.pinned_code).
+other file whole, as text (HTML, Atom, RDF, Markdown, XML, SVG...; entities decoded; a kind
+of file nobody taught the guard is read the same way, never skipped). Not read: a script,
+stylesheet, WebAssembly module or licence text whose bytes equal a file of the pinned
+JavaScript libraries or a bundle of the site's own modules (code made from code alone;
+jsbundle.pinned_code).
 
 Memory stays flat whatever the size of a file: tables are judged by DuckDB once per distinct
 value of each text column (streaming, spilling under the connection's memory limit; the small
@@ -45,12 +47,10 @@ KINDS = [*PATTERNS, PRIVATE_VALUE]
 # Institutional mailboxes are not personal data (DOMAIN.md §7); see personal.ALLOWED_EMAIL_DOMAINS.
 ALLOWED_EMAILS = re.compile(r"[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)*(?:" +
                             "|".join(re.escape(d) for d in personal.ALLOWED_EMAIL_DOMAINS) + ")")
-TEXT_SUFFIXES = {".md", ".html", ".htm", ".atom", ".xml", ".rdf", ".txt", ".svg", ".js", ".css", ".ttl", ".nt", ".yaml",
-                 ".yml", ".tsv"}
 JSON_SUFFIXES = {".json", ".jsonld"}
 # What may be a copy of code (a library's file, a bundle of our modules, a licence text): such a
 # file is not read when its bytes equal that code's exactly (jsbundle.pinned_code says why).
-CODE_SUFFIXES = {".js", ".mjs", ".css", ".txt"}
+CODE_SUFFIXES = {".js", ".mjs", ".css", ".txt", ".wasm"}
 XML_SUFFIXES = {".rdf", ".atom", ".xml", ".svg"}
 _NUMBER = re.compile(r"\s*[-+]?[0-9]+(?:\.[0-9]+)?\s*")
 _NUMBER_NODE = re.compile(r">\s*[-+]?[0-9]+(?:\.[0-9]+)?\s*<")
@@ -136,7 +136,7 @@ class Guard:
             elif suffix in JSON_SUFFIXES:
                 with path.open("rb") as fh:
                     found[i] = self._json_stream(rel, fh)
-            elif suffix in TEXT_SUFFIXES:
+            else:  # text, or a kind nobody taught the guard: its bytes read as text all the same
                 with path.open("rb") as fh:
                     found[i] = self._text_stream(rel, fh, numbers=suffix not in XML_SUFFIXES)
         progress.update(len(paths), len(paths), "files", detail="")
