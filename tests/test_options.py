@@ -60,6 +60,31 @@ def test_a_password_in_the_base_url_is_not_shown_back():
     assert "s3cret" not in str(caught.value) and "user name or password" in str(caught.value)
 
 
+# --- the folders ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("layout, option", [
+    ({"sources": "src", "out": "public", "state": "public/state"}, "--state"),  # the run's records, served
+    ({"sources": "src", "out": "public", "state": "public"}, "--state"),
+    ({"sources": "public/exports", "out": "public", "state": "state"}, "--sources"),  # the raw exports, served
+    ({"sources": "src", "out": "src/public", "state": "state"}, "--out"),
+    ({"sources": "src", "out": "public", "state": "src/state"}, "--state"),
+    ({"sources": "src", "out": "public", "state": "src"}, "--state"),
+    ({"sources": "nowhere", "out": "public", "state": "state"}, "--sources"),
+])
+def test_folders_that_would_publish_private_data_or_mix_with_the_exports_are_refused(layout, option, tmp_path):
+    """--out is what a web server serves: neither the run's records nor the raw exports (both
+    full of private data) may be inside it, whichever path leads there (a symbolic link too)."""
+    for name in ("src", "public/exports"):
+        (tmp_path / name).mkdir(parents=True, exist_ok=True)
+    (tmp_path / "link").symlink_to(tmp_path / "public")
+    with pytest.raises(UsageError) as caught:
+        from localret.pipeline import make_options
+        make_options(*(tmp_path / layout[k] for k in ("sources", "out", "state")), str(AS_OF), "https://dades.localret.cat/")
+    assert str(caught.value).startswith(option)
+    with pytest.raises(UsageError):  # the same through a link to --out
+        options.folders((tmp_path / "link" / "exports").resolve(), (tmp_path / "public").resolve(), tmp_path / "state")
+    options.folders(tmp_path / "src", tmp_path / "public", tmp_path / "state")  # side by side: fine
+
+
 # --- --as-of ------------------------------------------------------------------------------------
 def test_as_of_within_the_data():
     assert options.as_of(None, TODAY) == TODAY

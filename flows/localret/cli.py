@@ -70,8 +70,7 @@ def publish(
     _given.update(state=state, out=out, publishing=True)
     # Checked before any work, the same way the flow checks a deployment's parameters.
     when, base_url = options.as_of(as_of), options.base_url(base_url)
-    opts = make_options(sources, out, state, when.isoformat(), base_url, wait)
-    _check_paths(opts)
+    opts = make_options(sources, out, state, when.isoformat(), base_url, wait)  # and the folders (options.folders)
     with showing():  # each stage's progress, on a terminal only
         if prefect:
             from localret.flow import run_publish_flow
@@ -320,13 +319,6 @@ def _check_name(*names: str) -> None:
     for name in names:
         if not NAME_OK.fullmatch(name) or ".." in name:
             raise typer.BadParameter(f"nom no vàlid / invalid name: {name!r}")
-
-
-def _check_paths(opts) -> None:
-    if not opts.remote and (opts.state == opts.out or opts.state.is_relative_to(opts.out)):
-        raise typer.BadParameter("--state no pot ser dins de --out: conté dades privades / --state cannot be inside --out: it holds private data", param_hint="--state")
-    if not opts.sources.is_dir():
-        raise typer.BadParameter(f"{opts.sources} no és una carpeta / is not a folder", param_hint="--sources")
 
 
 def _print_summary(opts, outcome) -> None:

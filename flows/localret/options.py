@@ -139,3 +139,25 @@ def published_reference_date(out: Path, when: dt.date) -> None:
             f"reconstruir una versió antiga feu servir 'localret rebuild DATASET VERSIÓ' o publiqueu en un --out nou / "
             f"is before the reference date already published ({date}, {dataset} {version}); to rebuild an old release "
             f"use 'localret rebuild DATASET VERSION' or publish into a fresh --out")
+
+
+def folders(sources: Path, out: Path | None, state: Path) -> None:
+    """The three folders (resolved; out None when publishing to a remote URL, whose mirror
+    lives in state): what a web server serves under --out must never hold the raw exports or
+    the run's records, both full of private data; and --out or --state inside --sources would
+    mix published files or archived inputs with the exports a later run reads."""
+    def within(inner: Path, outer: Path) -> bool:
+        return inner == outer or inner.is_relative_to(outer)
+
+    if out is not None and within(state, out):
+        raise UsageError(f"--state {state}: no pot ser dins de --out, conté dades privades / "
+                         "cannot be inside --out: it holds private data")
+    if out is not None and within(sources, out):
+        raise UsageError(f"--sources {sources}: no pot ser dins de --out, les fonts tenen dades privades / "
+                         "cannot be inside --out: the sources hold private data")
+    if out is not None and within(out, sources):
+        raise UsageError(f"--out {out}: no pot ser dins de --sources / cannot be inside --sources")
+    if within(state, sources):
+        raise UsageError(f"--state {state}: no pot ser dins de --sources / cannot be inside --sources")
+    if not sources.is_dir():
+        raise UsageError(f"--sources {sources}: no és una carpeta / is not a folder")

@@ -48,11 +48,15 @@ class Outcome:
 
 def make_options(sources, out: str, state, as_of: str | None, base_url: str, wait: float = 0) -> Options:
     """Options from plain values (the CLI's and a deployment's); `out` may be a URL."""
-    state = Path(state).resolve()
+    from localret import options
+
+    state, sources = Path(state).resolve(), Path(sources).resolve()
     when = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
     if remote.is_remote(out):
-        return Options(Path(sources).resolve(), remote.mirror_for(out, state), state, when, base_url, wait=wait, remote=out)
-    return Options(Path(sources).resolve(), Path(out).resolve(), state, when, base_url, wait=wait)
+        options.folders(sources, None, state)
+        return Options(sources, remote.mirror_for(out, state), state, when, base_url, wait=wait, remote=out)
+    options.folders(sources, Path(out).resolve(), state)
+    return Options(sources, Path(out).resolve(), state, when, base_url, wait=wait)
 
 
 def plain_call(stage: str, fn, *args):
