@@ -45,14 +45,17 @@ EMAILS = ["joan.puig@gmail.com", "JOAN.PUIG@GMAIL.COM", "joan @ gmail . com", "j
           "joan.puig at gmail.com", "jpuig73 at gmail.com", "joan.puig@@gmail.com", "joan.puig(a)gmail.com",
           "n.gracia[a]xtec.cat",
           # a plain name before "at" and a provider of personal mailboxes
-          "joan at gmail.com", "Maria at Hotmail.es", "pere at telefonica.net"]
+          "joan at gmail.com", "Maria at Hotmail.es", "pere at telefonica.net",
+          # a provider of personal mailboxes after the sign, without its ending or with a comma; middle dots
+          "joan@gmail", "JOAN@HOTMAIL , ES", "joan@gmail,com", "joan·puig@gmail·com", "col·laboració: rosa@ajvic·cat"]
 NOT_EMAILS = ["info@localret.cat", "dades @ localret . cat", "dades [at] localret [dot] cat", "available at dades.localret.cat",
               "published at example.org", "@media screen", '"@context": "https://schema.org"', "@SUM(A1)",
               "https://dades.localret.cat/membres/1.2.0/", "dades_at_localret_dot_cat", "info%40localret.cat",
               "dades[@]localret[.]cat", "created_at", "look_at_this", "data-at-rest", "100%40 kg",
               "we met at noon.the", "joan.puig at localret.cat", "apartat (a) la llei",
               "article 5(a) i 5(b)", "at 10.30 h", '<a href="x.html">x</a>',
-              "harvested at datos.gob.es", "look at example.com"]
+              "harvested at datos.gob.es", "look at example.com", "me@me", "info@live", "joan@gmailx", "Seguiu @localret",
+              "dades@localret", "col·laboració"]
 DNIS = ["12345678Z", "lot 2 12345678Z", "1234567L", "1.234.567-L", "012345678Z", "12345678z", "12.345.678-Z", "12 345 678 Z", "12-345-678-Z", "12345678-Z", "X1234567L", "x-1234567-l",
         "Y 1234567 X", "Z.1234567.R", "DNI: 00000000T", "NIE X0000000T", "١٢٣٤٥٦٧٨Z", "12345678Ζ", "Х1234567L", "４５６７８９０１Ｔ".replace("Ｔ", "G"),
         # the label glued to the number; the letter in brackets

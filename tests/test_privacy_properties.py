@@ -123,6 +123,8 @@ def emails(draw) -> str:
         text = local + " at " + domain  # "joan.puig at gmail.com"
     elif draw(st.booleans()):  # any name before a provider of personal mailboxes: "joan at hotmail.es"
         text = draw(st.sampled_from(["joan", "Maria", "pere"])) + " at " + draw(st.sampled_from(["gmail.com", "hotmail.es", "yahoo.es"]))
+    elif draw(st.booleans()):  # the provider without its ending, or with a comma: "joan.puig@gmail", "mvila@hotmail,es"
+        text = local + "@" + draw(st.sampled_from(["gmail", "hotmail,es", "yahoo , com", "outlook"]))
     return text.upper() if draw(st.booleans()) else text
 
 

@@ -160,7 +160,7 @@ PERSONAL_MAIL_DOMAINS = frozenset((
 # dot written as a word as well (domain2 below), or before a domain written plainly when the
 # name before it reads as an address's (a dot, a digit...: "joan.puig at gmail.com", domain3).
 _AT_SIGN = r"(?:@|%40|&#0*64;|&#x0*40;|&commat;)"
-_DOT_SIGN = r"(?:\.|%2e|&#0*46;|&#x0*2e;|&period;)"
+_DOT_SIGN = r"(?:\.|%2e|&#0*46;|&#x0*2e;|&period;|·)"
 _TIED = r" ?[_-]+ ?"  # a word tied to its neighbours by underscores or hyphens
 _AT = (rf"(?: ?(?:{_AT_SIGN}{{1,2}}|[\[({{<] ?(?:{_AT_SIGN}|at|arroba) ?[\])}}>]) ?| arroba |{_TIED}(?:at|arroba){_TIED}"
        rf"|[\[({{<]a[\])}}>])")
@@ -168,9 +168,15 @@ _DOT_WORD = (rf"(?: ?[\[({{<] ?(?:{_DOT_SIGN}|dot|punt|punto) ?[\])}}>] ?| (?:do
              rf"|{_TIED}(?:dot|punt|punto){_TIED})")
 _DOT = rf"(?: ?{_DOT_SIGN} ?|{_DOT_WORD})"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+# A provider of personal mailboxes after the sign identifies the mailbox even without its
+# domain's ending, or with a comma for its dot ("joan@gmail", "joan@hotmail,es"; domain4):
+# those whose names are no ordinary word.
+_ORDINARY_WORDS = {"me", "mac", "live", "mail", "ya", "terra", "orange", "proton"}
+_PROVIDER = "|".join(sorted({d.split(".")[0] for d in PERSONAL_MAIL_DOMAINS} - _ORDINARY_WORDS, key=lambda p: (-len(p), p)))
 EMAIL_RE = re.compile(
     rf"(?<![a-z0-9._%+-])(?P<local>[a-z0-9][a-z0-9._%+-]*)"
     rf"(?:{_AT}(?P<domain>{_LABEL}(?:{_DOT}{_LABEL})*{_DOT}[a-z]{{2,24}})"
+    rf"|{_AT}(?P<domain4>(?:{_PROVIDER})(?: ?, ?[a-z]{{2,3}})?)"
     rf"| at (?P<domain2>{_LABEL}(?:{_DOT}{_LABEL})*{_DOT_WORD}[a-z]{{2,24}})"
     rf"| at (?P<domain3>{_LABEL}(?:\.{_LABEL})*\.[a-z]{{2,24}}))(?![a-z0-9])")
 _DOT_ANY = re.compile(_DOT)
@@ -178,6 +184,8 @@ _ADDRESS_LIKE_NAME = re.compile(r"[0-9._%+-]")
 
 
 def email_domain(m: re.Match) -> str:
+    if m.group("domain4"):
+        return m.group("domain4")
     return _DOT_ANY.sub(".", m.group("domain") or m.group("domain2") or m.group("domain3"))
 
 
@@ -543,7 +551,8 @@ class PrivateValues:
                 continue
             # a given name right before the surnames or right after them, the whole aligned on
             # words (not where the two meet: "JoanPuig-Soler")
-            for given in givens.split():
+            names = givens.split()
+            for given in names:
                 before = start - len(given)
                 if before in starts and end in ends and joined[before:start] == given:
                     hits.append(before)
@@ -552,7 +561,7 @@ class PrivateValues:
             # or its initial with a dot ("J. Puig Soler", "Puig Soler, J."): without the dot, a
             # letter alone is as often a word ("a", "i")
             if start in starts and end in ends:
-                initials = {given[:1] for given in givens.split()}
+                initials = {given[:1] for given in names}
                 if start - 1 in starts and joined[start - 1:start] in initials and norm[starts[start - 1] + 1:][:1] == ".":
                     hits.append(start - 1)
                 if end in starts and end + 1 in ends and joined[end:end + 1] in initials and norm[starts[end] + 1:][:1] == ".":
