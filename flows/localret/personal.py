@@ -38,7 +38,6 @@ Detectors (each a named unit: kind, regular expression, confirming check):
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 import unicodedata
@@ -596,19 +595,19 @@ class PrivateValues:
             flat.decode("ascii")  # any byte left >= 0x80 was not a safe character
         except UnicodeError:
             flat = _NOT_WORD_KEEP_NEWLINE.sub("", normalise(data.decode("utf-8"), keep_newlines=True)).encode("utf-8")
-        # one automaton pass: no candidate (the usual batch) costs only that pass
-        line_ends = None
+        # one automaton pass: no candidate (the usual batch) costs only that pass; a candidate's
+        # line is counted on from the one before (they come in order; a few per batch at most,
+        # where listing every line's end cost more than the search)
+        line, counted = 0, 0
         for end in self.candidates(flat):
-            if line_ends is None:  # the lines' ends, found once a candidate needs them
-                line_ends = [m.start() for m in _NEWLINE_BYTE.finditer(flat)]
-            i = bisect.bisect_left(line_ends, end)
-            if not out[i]:
-                text = value(i)
-                out[i] = text is not None and self.find(text)
+            if end < counted:
+                line, counted = 0, 0
+            line += flat.count(b"\n", counted, end)
+            counted = end
+            if not out[line]:
+                text = value(line)
+                out[line] = text is not None and self.find(text)
         return out
-
-
-_NEWLINE_BYTE = re.compile(b"\n")
 
 
 def _joined_lines(texts) -> tuple[bytes, Callable[[int], str | None]]:
