@@ -173,3 +173,27 @@ def test_a_query_takes_exactly_the_values_of_its_columns():
     for ids in cases:
         taken = [c for (c,) in con.execute(f"SELECT c FROM range(0, 90) AS t(c) WHERE {field_pass.one_of(ids)} ORDER BY c").fetchall()]
         assert taken == sorted(ids), ids
+
+
+@pytest.mark.parametrize("own_query_values", [0, 10**9], ids=["every-column-alone-gated", "shared-ungated"])
+def test_the_published_text_gate_lets_every_control_character_and_personal_datum_by(sources, own_query_values, monkeypatch):
+    """The control rule shares the personal-data rules' gate over published text
+    (field_rules.published_text_gate), per column: on a column judged alone every one of them
+    is evaluated only where the gate holds. What the gate lets by must be all they could find:
+    the same findings as without gates, in a strict field, a free-text one, a field that is not
+    published text (its control rule ungated) and a personal datum."""
+    monkeypatch.setattr(field_pass, "OWN_QUERY_VALUES", own_query_values)
+    cases = [("convenis", "titol", "Conveni\u2028marc", "caracter-control"),  # strict: a line separator
+             ("convenis", "objecte", "Objecte\x07 del conveni", "caracter-control"),  # free text: a bell
+             ("convenis", "titol", "Conveni\u200fmarc", "caracter-control"),  # a bidirectional mark
+             ("contractes", "data_adjudicacio", "2006-11-20\x1b", "caracter-control"),  # a date: not published text
+             ("convenis_parts", "carrec_signant", "Alcalde (tel934022920)", "dades-personals")]
+    for table, field, value, _ in cases:
+        t = sources.table(table)
+        t.set(next(r["_row"] for r in t.rows() if r[field]), field, value).save()
+    report, _ = sources.validate()
+    found = {(f.field, f.code) for f in report.findings}
+    for _, field, _, code in cases:
+        assert (field, code) in found, (field, code, sorted(found))
+    # a free-text field keeps its line breaks
+    assert not any(f.field == "objecte" and f.code == "caracter-control" and f.value and "\n" in f.value for f in report.findings)

@@ -644,11 +644,12 @@ def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _prefilter(*detectors: Detector) -> str:
+def _prefilter(*detectors: Detector, also: str = "") -> str:
     """The RE2 pattern that lets by whatever any of these detectors might find: each one's
-    prefilter, or a character that only Python normalises; case-insensitive."""
+    prefilter, or a character that only Python normalises; case-insensitive. `also`: one more
+    alternative (RE2 syntax)."""
     alternatives = "|".join(f"(?:{d.prefilter_sql.removeprefix('(?i)')})" for d in detectors)
-    return sql_string(f"(?i){alternatives}|{UNSAFE_SQL}")
+    return sql_string(f"(?i){alternatives}|{UNSAFE_SQL}" + (f"|{also}" if also else ""))
 
 
 def kind_predicate(v: str, d: Detector) -> str:
@@ -658,10 +659,11 @@ def kind_predicate(v: str, d: Detector) -> str:
     return f"(CASE WHEN regexp_matches({v}, {_prefilter(d)}) THEN lr_personal_{d.key}({v}) ELSE false END)"
 
 
-def any_kind_gate(v: str) -> str:
+def any_kind_gate(v: str, also: str = "") -> str:
     """SQL: false only for a text value that no kind's prefilter lets by (each of them is one
-    alternative of this one): one regular expression where the four would be four."""
-    return f"regexp_matches({v}, {_prefilter(*DETECTORS)})"
+    alternative of this one), nor `also` (another rule's pattern that shares the gate): one
+    regular expression where the four would be four."""
+    return f"regexp_matches({v}, {_prefilter(*DETECTORS, also=also)})"
 
 
 # A private value holds a letter (personal.spellings): a value without one never holds it.

@@ -56,7 +56,7 @@ class Plan:
 
     columns: list[Column]
     expressions: dict[str, dict[int, list[Check]]]
-    gates: dict[str, str | None]  # an expression's gate (FieldRule.gate), if all its checks share one
+    gates: dict[tuple[str, int], str | None]  # (expression, column id): its gate there (FieldRule.gate), if its checks share one
 
     def masks(self, column: Column) -> list[int]:
         """The expressions that apply to a column, as bits of MASK_BITS-bit words: each value
@@ -89,7 +89,8 @@ def plan(contexts: dict[str, Context]) -> Plan:
                 check = Check(f"{rule.code}:{field.name}:{i}", rule, col, not (field.private or rule.hide_value))
                 sql = rule.predicate(_stand_in(field), ctx)
                 gate = rule.gate(_stand_in(field), ctx) if rule.gate else None
-                gates[sql] = gate if gates.get(sql, gate) == gate else None  # two gates for one predicate: none
+                key = (sql, col.id)
+                gates[key] = gate if gates.get(key, gate) == gate else None  # two gates for one predicate: none
                 expressions.setdefault(sql, {}).setdefault(col.id, []).append(check)
     return Plan(columns, expressions, gates)
 
@@ -218,7 +219,7 @@ def _bad_values(con, plan: Plan, cols: list[Column], which: list[int], optimized
     used = [n for n in which if ids & groups[n].keys()]
     # Gates only where a column is judged alone: over the few values of the small columns, the
     # gates cost more in binding than they save.
-    gate_of = {n: plan.gates[sqls[n]] if len(cols) == 1 else None for n in used}
+    gate_of = {n: plan.gates.get((sqls[n], cols[0].id)) if len(cols) == 1 else None for n in used}
     gates = list(dict.fromkeys(g for g in gate_of.values() if g))
     gate_columns = [f"({g}) AS _g{k}" for k, g in enumerate(gates)]
     flags = []

@@ -121,7 +121,14 @@ nif_rule = field_rule(FieldRule(
 _DIGITS_ONLY = re.compile(r"(\[0-9\]|\\d|[0-9]|\{[0-9]+(,[0-9]*)?\}|[()?*+|])+")
 
 
-def _published_text(f) -> bool:
+# Characters in RE2 syntax, refused by the control rule (sanity_rules.py, which says why).
+_BIDI = r"\x{202A}-\x{202E}\x{2066}-\x{2069}\x{200E}\x{200F}\x{061C}"
+_INVISIBLE = r"\x{200B}\x{2060}\x{FEFF}"
+CONTROL_STRICT = r"[\x00-\x1F\x7F-\x{9F}\x{2028}\x{2029}" + _BIDI + _INVISIBLE + "]"
+CONTROL_FREE_TEXT = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x{9F}" + _BIDI + _INVISIBLE + "]"  # tab, LF, CR, LS, PS allowed
+
+
+def published_text(f) -> bool:
     """Published free text: not a code list, and not a code whose format admits digits only
     (codi_ens: [0-9]{10}): a value of that format holds no personal data by the policy's rules,
     and one that breaks it is reported by the format rule, its value hidden when personal."""
@@ -137,15 +144,22 @@ def _unless_pattern(f, ctx, predicate: str) -> str:
     return f"(CASE WHEN regexp_full_match({_raw(f, ctx)}, {quote(f.constraints['pattern'])}) THEN false ELSE {predicate} END)"
 
 
+def published_text_gate(f, ctx) -> str:
+    """The gate of the rules that judge published text: the four kinds' prefilters and any
+    character the control rule (sanity_rules) refuses, as one regular expression: where a value
+    holds neither (nearly every value), none of those rules is evaluated."""
+    return personal.any_kind_gate(_raw(f, ctx), also=CONTROL_STRICT)
+
+
 def _personal_rule(d: personal.Detector) -> FieldRule:
     ca, _, en = d.kind.partition(" / ")
     return field_rule(FieldRule(
         code="dades-personals",
         severity=ERROR,
         message=fixed(f"el text publicable conté dades personals: {ca}", f"published text contains personal data: {en or ca}"),
-        applies=_published_text,
+        applies=published_text,
         hide_value=True,
-        gate=lambda f, ctx: personal.any_kind_gate(_raw(f, ctx)),  # the four kinds' prefilters as one
+        gate=published_text_gate,
         predicate=lambda f, ctx: _unless_pattern(f, ctx, personal.kind_predicate(_raw(f, ctx), d)),
     ))
 
@@ -157,7 +171,7 @@ private_value_rule = field_rule(FieldRule(
     severity=ERROR,
     message=fixed("el text publicable conté el valor d'un camp privat (p. ex. el nom d'una persona de contacte)",
                   "published text contains the value of a private field (e.g. a contact person's name)"),
-    applies=_published_text,
+    applies=published_text,
     hide_value=True,
     late=True,
     predicate=lambda f, ctx: _unless_pattern(f, ctx, personal.private_predicate(_raw(f, ctx))),

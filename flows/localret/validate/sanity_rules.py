@@ -19,15 +19,12 @@ be true. Registered like the other field rules; every predicate reads the raw te
 from __future__ import annotations
 
 from localret.limits import MAX_FIELD_BYTES
-from localret.validate.field_rules import ERROR_VALUES
+from localret.validate.field_rules import CONTROL_FREE_TEXT, CONTROL_STRICT, ERROR_VALUES, published_text, published_text_gate
 from localret.validate.rules import ERROR, WARNING, FieldRule, field_rule, fixed
 from localret.validate.sqltypes import DATETIME, quote, typed
 
-# Characters in RE2 syntax. The class is one regexp per column, run in the fused field pass.
-_BIDI = r"\x{202A}-\x{202E}\x{2066}-\x{2069}\x{200E}\x{200F}\x{061C}"
-_INVISIBLE = r"\x{200B}\x{2060}\x{FEFF}"
-CONTROL_STRICT = r"[\x00-\x1F\x7F-\x{9F}\x{2028}\x{2029}" + _BIDI + _INVISIBLE + "]"
-CONTROL_FREE_TEXT = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x{9F}" + _BIDI + _INVISIBLE + "]"  # tab, LF, CR, LS, PS allowed
+# The classes (CONTROL_STRICT, CONTROL_FREE_TEXT) are in field_rules.py: the control rule shares
+# its gate with the personal-data rules over published text (published_text_gate).
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 
@@ -50,6 +47,7 @@ control_rule = field_rule(FieldRule(
            "; tab and line break are not allowed in this field either")),
     applies=lambda f: True,
     predicate=lambda f, ctx: f'regexp_matches("{f.name}", {quote(CONTROL_FREE_TEXT if free_text(f) else CONTROL_STRICT)})',
+    gate=lambda f, ctx: published_text_gate(f, ctx) if published_text(f) else None,
 ))
 
 field_size_rule = field_rule(FieldRule(
