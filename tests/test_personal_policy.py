@@ -59,7 +59,9 @@ NOT_EMAILS = ["info@localret.cat", "dades @ localret . cat", "dades [at] localre
 DNIS = ["12345678Z", "lot 2 12345678Z", "1234567L", "1.234.567-L", "012345678Z", "12345678z", "12.345.678-Z", "12 345 678 Z", "12-345-678-Z", "12345678-Z", "X1234567L", "x-1234567-l",
         "Y 1234567 X", "Z.1234567.R", "DNI: 00000000T", "NIE X0000000T", "١٢٣٤٥٦٧٨Z", "12345678Ζ", "Х1234567L", "４５６７８９０１Ｔ".replace("Ｔ", "G"),
         # the label glued to the number; the letter in brackets
-        "DNI12345678Z", "nif12.345.678-Z", "NIEX1234567L", "12345678 (Z)", "12.345.678-(z)"]
+        "DNI12345678Z", "nif12.345.678-Z", "NIEX1234567L", "12345678 (Z)", "12.345.678-(z)",
+        # a letter A or Y written apart, then a number after punctuation: not a range (Hypothesis found these)
+        "NIE Y0010135 Y. 2 contractes", "Z.0000001 Y, 2 mòbils"]
 NOT_DNIS = ["1234567C", "1.234.567 a l'any", "112345678Z", "12345678A", "X1234567A", "P0801900B", "P0800000B", "Q2826000H", "S2800568D", "A08015497", "B65432109",
             "G08000000", "2026-11-27 a 2027-01-01", "de 38803287 a 40000000", "20261127T", "versió 12345678", "ref12345678Z", "12345678 (A)"]
 IBANS = ["ES91 2100 0418 4502 0005 1332", "ES9121000418450200051332", "es91-2100-0418-45-0200051332",

@@ -181,6 +181,8 @@ def planted(draw, datum: str) -> str:
     if at and words[at - 1].isdigit() and not datum[:1].isalpha():
         left = ": "  # "lot 2 612 345 678" continues the number 2 (README): not a phone
     right = draw(st.sampled_from([" ", ") ", ". ", ", "] if at < len(words) else ["", ".", ")"]))
+    if at < len(words) and words[at].isdigit() and personal.normalise(datum)[-2:] in (" a", " y"):
+        right = ". "  # "12345678 Y 2" reads as a range, "de 38.803.287 a 40.000.000" (README): not a DNI
     return (" ".join(words[:at]) + left + datum + right + " ".join(words[at:])).strip()
 
 

@@ -214,7 +214,7 @@ DNI_RE = re.compile(  # after a number and a space it is still one ("lot 2 12345
     rf"(?:(?<![0-9a-z]){''.join(f'|(?<={w})' for w in _DNI_LABELS)})(?<![0-9][.,\-/])"
     rf"(?:(?P<nie>[xyzklm]){_SEP}?(?P<d7>[0-9](?:{_SEP}?[0-9]){{6}})|(?P<d8>0?[0-9](?:{_SEP}?[0-9]){{6,7}}))"
     rf"(?P<before>{_SEP}?)(?:(?P<letter>[a-z])|\((?P<bracketed>[a-z])\))(?![0-9a-z])")
-_RANGE_AFTER = re.compile(r" ?[.,\-/]? ?[0-9]")
+_RANGE_AFTER = re.compile(r" ?[0-9]")  # the range's other number, right after the word
 _DIGITS = re.compile(r"[0-9]+")
 
 
