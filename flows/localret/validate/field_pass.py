@@ -90,7 +90,7 @@ def plan(contexts: dict[str, Context]) -> Plan:
                 sql = rule.predicate(_stand_in(field), ctx)
                 gate = rule.gate(_stand_in(field), ctx) if rule.gate else None
                 key = (sql, col.id)
-                gates[key] = gate if gates.get(key, gate) == gate else None  # two gates for one predicate: none
+                gates[key] = gate if gates.get(key, gate) == gate else None  # two gates for one predicate on one column: none
                 expressions.setdefault(sql, {}).setdefault(col.id, []).append(check)
     return Plan(columns, expressions, gates)
 
