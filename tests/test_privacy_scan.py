@@ -99,6 +99,23 @@ def test_a_file_of_a_kind_the_guard_was_not_taught_is_read_as_text(guard, tmp_pa
     assert hits == {"limits.geojson": PRIVATE_VALUE, "NOTES": "telèfon / phone", "blob.bin": "correu electrònic / e-mail"}
 
 
+def test_a_number_alone_is_read_unless_it_is_a_number_by_declaration(guard, tmp_path):
+    """A phone typed as a whole title is an element's or a string's whole text: read. A byte
+    size is one too, but declared a number (an RDF typed literal, an element named for a size,
+    JSON-LD's "@value", a chart's SVG text): not read, not a phone."""
+    phone = "612345678"
+    (tmp_path / "leak.atom").write_text(f"<feed><entry><title>{phone}</title></entry></feed>", encoding="utf-8")
+    (tmp_path / "leak.rdf").write_text(f"<rdf:RDF><dct:title>{phone}</dct:title></rdf:RDF>", encoding="utf-8")
+    (tmp_path / "leak.json").write_text(f'{{"rows": [{{"nom": "{phone}"}}]}}', encoding="utf-8")
+    (tmp_path / "ok.rdf").write_text(
+        f'<rdf:RDF><dcat:byteSize rdf:datatype="http://www.w3.org/2001/XMLSchema#nonNegativeInteger">{phone}</dcat:byteSize>'
+        f'<x:count>{phone}</x:count></rdf:RDF>', encoding="utf-8")
+    (tmp_path / "ok.jsonld").write_text(f'{{"dcat:byteSize": {{"@value": "{phone}", "@type": "xsd:integer"}}, "n": {phone}}}',
+                                        encoding="utf-8")
+    (tmp_path / "ok.svg").write_text(f"<svg><text x='1'>{phone}</text></svg>", encoding="utf-8")
+    assert sorted(h.file for h in guard.scan(tmp_path)) == ["leak.atom", "leak.json", "leak.rdf"]
+
+
 def test_institutional_mailbox_is_not_a_leak(guard, tmp_path):
     (tmp_path / "a.md").write_text("Contacte: dades@localret.cat\n", encoding="utf-8")
     (tmp_path / "b.csv").write_text("id,correu\n1,dades@localret.cat\n", encoding="utf-8")

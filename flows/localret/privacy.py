@@ -53,7 +53,13 @@ JSON_SUFFIXES = {".json", ".jsonld"}
 CODE_SUFFIXES = {".js", ".mjs", ".css", ".txt", ".wasm"}
 XML_SUFFIXES = {".rdf", ".atom", ".xml", ".svg"}
 _NUMBER = re.compile(r"\s*[-+]?[0-9]+(?:\.[0-9]+)?\s*")
+# A number that is an element's whole text, where it is a number by declaration: an RDF typed
+# literal (rdf:datatype), an element named for a size or a count (dcat:byteSize), or any text of
+# a chart (SVG: computed counts and axis labels). Elsewhere a number alone may be a phone typed
+# into a title: it is read.
 _NUMBER_NODE = re.compile(r">\s*[-+]?[0-9]+(?:\.[0-9]+)?\s*<")
+_TYPED_NUMBER_NODE = re.compile(r"""(<(?:[a-z0-9_.-]+:)?[a-z0-9_.-]*(?:size|count|bytes)(?=[\s>/])[^<>]*|"""
+                                r"""<[^<>]*datatype=["'][^"'<>]*["'][^<>]*)>\s*[-+]?[0-9]+(?:\.[0-9]+)?\s*<""", re.IGNORECASE)
 TEXT_TYPES = {"VARCHAR", "JSON"}
 SMALL_TEXT = 256 << 10  # characters: below this, Python's regular expressions search directly
 SMALL_TABLE_BYTES = 8 << 20  # a CSV or Parquet file this small is judged together with the others
@@ -138,7 +144,8 @@ class Guard:
                     found[i] = self._json_stream(rel, fh)
             else:  # text, or a kind nobody taught the guard: its bytes read as text all the same
                 with path.open("rb") as fh:
-                    found[i] = self._text_stream(rel, fh, numbers=suffix not in XML_SUFFIXES)
+                    found[i] = self._text_stream(rel, fh, numbers=(_NUMBER_NODE if suffix == ".svg" else
+                                                                   _TYPED_NUMBER_NODE if suffix in XML_SUFFIXES else None))
         progress.update(len(paths), len(paths), "files", detail="")
         for (i, *_), table_hits in zip(small, self._tables([t[1:] for t in small])):
             found[i] = table_hits
@@ -257,12 +264,12 @@ class Guard:
                     break
         return found
 
-    def _text_stream(self, rel: str, fh: IO[bytes], unescape: bool = True, numbers: bool = True) -> list[Hit]:
+    def _text_stream(self, rel: str, fh: IO[bytes], unescape: bool = True, numbers: re.Pattern | None = None) -> list[Hit]:
         """A text file in blocks that overlap by more than the longest value searched for, so
         that whatever a block boundary cuts is found whole in the next block. Markup's entities
-        (&#64; &amp;) are decoded first: they hide nothing from a reader. numbers=False: an
-        element whose whole text is a number (RDF's and Atom's typed literals: byte sizes,
-        counts) is not read."""
+        (&#64; &amp;) are decoded first: they hide nothing from a reader. numbers: the elements
+        whose whole text is a number by declaration (_TYPED_NUMBER_NODE, _NUMBER_NODE), not
+        read."""
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         overlap = max(OVERLAP, self._longest)
         hits: dict[str, Hit] = {}
@@ -274,8 +281,8 @@ class Guard:
             if window:
                 # the tail was searched already: only what starts after its first character is new
                 norm = _readable(window) if unescape else window
-                if not numbers:
-                    norm = _NUMBER_NODE.sub("><", norm)
+                if numbers is not None:
+                    norm = numbers.sub(lambda m: (m.group(1) if m.groups() else "") + "><", norm)
                 norm = personal.normalise(norm, keep_newlines=True)
                 skip_to = 0
                 if tail:
@@ -294,7 +301,7 @@ class Guard:
         apart), read in blocks; a hit names the line its string starts on."""
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         hits: dict[str, Hit] = {}
-        carry, line = "", 1
+        carry, line, previous = "", 1, None
         while True:
             data = fh.read(BLOCK)
             window = carry + decoder.decode(data, final=not data)
@@ -310,8 +317,11 @@ class Guard:
                         value = json.loads(token)
                     except ValueError:
                         value = token
-                    if not _NUMBER.fullmatch(value):  # "@value": "157", a typed literal's number
+                    # "@value": "157", a typed literal's number, is a number by declaration; a
+                    # number alone elsewhere may be a phone typed into a name
+                    if not (previous == "@value" and _NUMBER.fullmatch(value)):
                         strings.append((line, value))
+                    previous = value
                 line += token.count("\n")
             if carry and len(carry) > 64 * BLOCK:  # no JSON string is that long: read it as text
                 carry = carry[-OVERLAP:]
