@@ -149,14 +149,15 @@ def folders(sources: Path, out: Path | None, state: Path) -> None:
     def within(inner: Path, outer: Path) -> bool:
         return inner == outer or inner.is_relative_to(outer)
 
-    if out is not None and within(state, out):
-        raise UsageError(f"--state {state}: no pot ser dins de --out, conté dades privades / "
-                         "cannot be inside --out: it holds private data")
-    if out is not None and within(sources, out):
-        raise UsageError(f"--sources {sources}: no pot ser dins de --out, les fonts tenen dades privades / "
-                         "cannot be inside --out: the sources hold private data")
-    if out is not None and within(out, sources):
-        raise UsageError(f"--out {out}: no pot ser dins de --sources / cannot be inside --sources")
+    if out is not None:
+        if within(state, out):
+            raise UsageError(f"--state {state}: no pot ser dins de --out, conté dades privades / "
+                             "cannot be inside --out: it holds private data")
+        if within(sources, out):
+            raise UsageError(f"--sources {sources}: no pot ser dins de --out, les fonts tenen dades privades / "
+                             "cannot be inside --out: the sources hold private data")
+        if within(out, sources):
+            raise UsageError(f"--out {out}: no pot ser dins de --sources / cannot be inside --sources")
     if within(state, sources):
         raise UsageError(f"--state {state}: no pot ser dins de --sources / cannot be inside --sources")
     if not sources.is_dir():

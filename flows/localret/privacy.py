@@ -57,7 +57,7 @@ _NUMBER = re.compile(r"\s*[-+]?[0-9]+(?:\.[0-9]+)?\s*")
 # literal (rdf:datatype), an element named for a size or a count (dcat:byteSize), or any text of
 # a chart (SVG: computed counts and axis labels). Elsewhere a number alone may be a phone typed
 # into a title: it is read.
-_NUMBER_NODE = re.compile(r">\s*[-+]?[0-9]+(?:\.[0-9]+)?\s*<")
+_NUMBER_NODE = re.compile(r"()>\s*[-+]?[0-9]+(?:\.[0-9]+)?\s*<")  # group 1, empty: what is kept (as below)
 _TYPED_NUMBER_NODE = re.compile(r"""(<(?:[a-z0-9_.-]+:)?[a-z0-9_.-]*(?:size|count|bytes)(?=[\s>/])[^<>]*|"""
                                 r"""<[^<>]*datatype=["'][^"'<>]*["'][^<>]*)>\s*[-+]?[0-9]+(?:\.[0-9]+)?\s*<""", re.IGNORECASE)
 TEXT_TYPES = {"VARCHAR", "JSON"}
@@ -282,7 +282,7 @@ class Guard:
                 # the tail was searched already: only what starts after its first character is new
                 norm = _readable(window) if unescape else window
                 if numbers is not None:
-                    norm = numbers.sub(lambda m: (m.group(1) if m.groups() else "") + "><", norm)
+                    norm = numbers.sub(r"\1><", norm)
                 norm = personal.normalise(norm, keep_newlines=True)
                 skip_to = 0
                 if tail:
