@@ -1,10 +1,11 @@
-"""localret.duck: the published-CSV reader (dialect given, not sniffed) and the scratch database."""
+"""localret.duck: the published-CSV reader (dialect given, not sniffed), the scratch database, and the threads
+of queries run side by side."""
 
 from __future__ import annotations
 
 import duckdb
 
-from localret.duck import published_csv, scratch
+from localret.duck import callers_share_cores, published_csv, scratch
 
 
 def _written(tmp_path, rows):
@@ -47,3 +48,28 @@ def test_each_scratch_cursor_is_its_own_session():
     finally:
         one.close()
         two.close()
+
+
+def _threads(con) -> int:
+    return con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+
+
+def test_callers_share_cores_keeps_one_thread_per_core_and_restores_the_setting():
+    con = duckdb.connect(config={"threads": 4})
+    with callers_share_cores(con, callers=2):
+        # the setting is the database's: a second connection, the other caller, sees it too
+        assert _threads(con) == 3 and _threads(con.cursor()) == 3
+    assert _threads(con) == 4
+    with callers_share_cores(con, callers=1):
+        # first: a query after it would close a result the context left unfinished
+        con.create_function("lr_thrice", lambda s: s * 3, [str], str)
+        assert _threads(con) == 4
+    one = duckdb.connect(config={"threads": 1})
+    with callers_share_cores(one, callers=2):
+        assert _threads(one) == 1  # never below one
+    try:
+        with callers_share_cores(con, callers=3):
+            raise RuntimeError("a failing validation")
+    except RuntimeError:
+        pass
+    assert _threads(con) == 4

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from localret import personal, schema
+from localret.duck import callers_share_cores
 from localret.validate import field_pass, field_rules, sanity_rules, table_rules  # noqa: F401  (they register the rules)
 from localret.validate.hits import collect, optimizer
 from localret.validate.report import Finding, Report
@@ -36,10 +37,10 @@ def validate(sources: Sources, progress=None) -> Report:
     big = [r for r in active if r not in small]
     # The table rules run on a second connection from the start, while this one collects and
     # judges the fields: each side has long stretches that use one core only (planning, the
-    # Python parts of the policy).
+    # Python parts of the policy). Two queries at once, so DuckDB keeps a worker fewer.
     cursor = sources.con.cursor()
     try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        with callers_share_cores(sources.con, callers=2), ThreadPoolExecutor(max_workers=1) as pool:
             table_hits = pool.submit(lambda: _table_rule_hits(cursor, sources, contexts, small, optimize=False)
                                      + _table_rule_hits(cursor, sources, contexts, big, optimize=True))
             # Every judged column's distinct values, once (validate/field_pass.py): the field
