@@ -225,9 +225,20 @@ NAMES_AND = ["Anna Serra Bosch", "Núria Vilaró i Soler", "Pere Soler y Martí"
 
 
 def test_both_spellings_of_and_between_surnames_are_searched_for():
-    """'Joan Puig i Soler' and 'Joan Puig Soler' are one person: each spelling finds the other."""
-    pv = PrivateValues(["Lluís Pujol Vilaró", "Maria Àngels Soler i Puig"])
+    """'Joan Puig i Soler', 'Joan Puig y Soler' (Spanish) and 'Joan Puig Soler' are one person:
+    each spelling finds the others."""
+    pv = PrivateValues(["Lluís Pujol Vilaró", "Maria Àngels Soler i Puig", "Pere Soler y Martí"])
     assert pv.find("Sr. Lluís Pujol i Vilaró") and pv.find("LLUIS PUJOL I VILARO") and pv.find("Maria Angels Soler Puig")
+    for text in ["Lluís Pujol y Vilaró", "MARIA ÀNGELS SOLER Y PUIG", "Soler y Puig, Maria Àngels", "Pere Soler i Martí",
+                 "pere soler marti", "Soler i Martí, Pere"]:
+        assert pv.find(text), text
+    assert not pv.find("Lluís Pujol o Vilaró") and not pv.find("Pere Soler e Martí")
+    # y reads as i in names (personal.FOLD_Y): one needle finds either spelling, in find and find_many
+    pv = PrivateValues(["Maia Ibarra Roig", "Yolanda Puyol Vila"])
+    texts = ["Maya Ybarra Roig", "MAYA IBARRA I ROIG", "Iolanda Puiol Vila", "Puyol Vila, Yolanda", "Puyol Vila, Y.",
+             "Ýolanda Púyol Vila", "Maya Ybarra", "Yolanda Puyol", "Mayo Ibarra Roig"]
+    assert [pv.find(t) for t in texts] == [True] * 6 + [False] * 3
+    assert pv.find_many(texts) == [pv.find(t) for t in texts] == pv.find_many([t + " €" for t in texts])
     assert not pv.find("Lluís Pujol") and not pv.find("Maria Àngels Soler")
 
 
@@ -279,8 +290,8 @@ def test_a_value_that_another_rule_shows_is_hidden_when_it_is_personal(sources):
 def _batch_texts():
     from hypothesis import strategies as st
 
-    names = ["Joan Puig", "Núria Vilaró i Soler", "Mercè Gràcia", "Iñaki Bosch", "Øystein Ålborg", "Дмитрий Иванов"]
-    pieces = st.sampled_from(names + ["ØYSTEIN-ÅLBORG", "дмитрий иванов", "JOAN-PUIG", "joan\u00a0puig", "Joan\nPuig", "Joan ’Puig’", "Puigdollers", "de",
+    names = ["Joan Puig", "Núria Vilaró i Soler", "Mercè Gràcia", "Iñaki Bosch", "Øystein Ålborg", "Дмитрий Иванов", "Yolanda Puyol"]
+    pieces = st.sampled_from(names + ["iolanda-puiol", "ÝOLANDA PUYOL", "ØYSTEIN-ÅLBORG", "дмитрий иванов", "JOAN-PUIG", "joan\u00a0puig", "Joan\nPuig", "Joan ’Puig’", "Puigdollers", "de",
                                       "Ajuntament", "l·l", "—", "…", "\u0085", "\u0091", "€", "Ωmega", "北京", "ǅ", "Ｊｏａｎ", " "])
     text = st.lists(pieces, max_size=6).map(" ".join) | st.text(max_size=20)
     return names, st.lists(st.none() | text, max_size=12)

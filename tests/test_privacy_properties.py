@@ -141,8 +141,8 @@ def rendered_names(draw, name: str) -> str:
     name = draw(st.sampled_from([str.upper, str.lower, str.title, lambda s: s]))(name)
     sep = draw(st.sampled_from(SPACES + ["", "-", "\u200b"]))
     parts = name.split(" ")
-    if draw(st.booleans()):  # "and" between the two surnames, as many write it: "Joan Puig i Soler"
-        parts = parts[:-1] + [draw(st.sampled_from(["i", "I"])), parts[-1]]
+    if draw(st.booleans()):  # "and" between the two surnames, as many write it: "Joan Puig i Soler", "Puig y Soler"
+        parts = parts[:-1] + [draw(st.sampled_from(["i", "I", "y", "Y"])), parts[-1]]
     if draw(st.integers(0, 3)) == 0:  # the given name's initial: "J. Puig Soler", a word of its own
         parts[0] = parts[0][0] + "."
         sep = sep if sep.strip("\u200b") else " "
