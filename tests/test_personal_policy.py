@@ -22,14 +22,22 @@ PHONES = ["612345678", "612 345 678", "612 34 56 78", "61 234 56 78", "93 402 29
           "mòbil: 612·345·678",
           # a label glued to the number
           "tel934022920", "Mòbil612345678", "TELÈFON612 345 678", "fax.93 402 29 20",
-          "٦١٢٣٤٥٦٧٨", "۶۱۲ ۳۴۵ ۶۷۸", "६१२ ३४ ५६ ७८"]  # the digits of other scripts (Arabic-Indic, Persian, Devanagari)
+          "٦١٢٣٤٥٦٧٨", "۶۱۲ ۳۴۵ ۶۷۸", "६१२ ३४ ५६ ७८",  # the digits of other scripts (Arabic-Indic, Persian, Devanagari)
+          # the dashes of a word processor: non-breaking hyphen, en dash, minus sign
+          "612\u2011345\u2011678", "+34\u201193\u2011402\u201129\u201120", "612\u2013345\u2013678", "612\u2212345\u2212678",
+          # two phones in one cell; nine digits of their own after an address's number
+          "934022920/612345678", "938862100-938862101", "934022920,612345678", "C/ Major, 12 934022920", "Despatx 3 938862100",
+          # more labels glued: Catalan, Spanish, apps, nº
+          "Tlfn934022920", "Tlfno934022920", "Teléf934022920", "Telèfons934022920", "Mòb612345678", "Cel612345678",
+          "WhatsApp612345678", "nº612345678"]
 NOT_PHONES = ["0801930008", "8101150006", "8101150006 9002660009", "08019", "080193", "17079 25120 43148",
               "1.234.567,89", "38803287.62", "38.803.287,62", "938.803.287,62 €", "938803287.62", "7509407.95",
               "677.420625 362.071181", "1.938.803.287", "612345678901", "2026-11-27", "2019-04-09T00:00:00+00:00",
               "27/11/2026 - 8/12/2026", "versió 1.2.0", "prefect 3.9.1", "sha256 a3f5612345678b9c0d",
               "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "123e4567-e89b-12d3-a456-426614174000",
               "938 803 287 eur", "938.803.287 €", "Decret 2019/12", "8705000.0", "P0801900B",
-              "Llei 7/1985 (art. 6)", "(6) 123 456", "RD 1098/2001 (93)", "cel·la 12·345", "ref612345678", "exp934022920"]
+              "Llei 7/1985 (art. 6)", "(6) 123 456", "RD 1098/2001 (93)", "cel·la 12·345", "ref612345678", "exp934022920",
+              "1 612 345 678 €", "12 934 022 920", "Exp. 2019/612345678", "934022920/12", "612345678-1234"]
 EMAILS = ["joan.puig@gmail.com", "JOAN.PUIG@GMAIL.COM", "joan @ gmail . com", "joan＠gmail.com", "joan [at] gmail [dot] com",
           "joan(at)domini.cat", "joan (at) domini (dot) cat", "joan{at}domini{punt}cat", "joan arroba domini punt cat",
           "joan arroba domini.cat", "joan at domini dot cat", "joan [arroba] domini [punt] cat", "escriviu a m.vila@ajvic.cat.",
@@ -47,7 +55,10 @@ EMAILS = ["joan.puig@gmail.com", "JOAN.PUIG@GMAIL.COM", "joan @ gmail . com", "j
           # a plain name before "at" and a provider of personal mailboxes
           "joan at gmail.com", "Maria at Hotmail.es", "pere at telefonica.net",
           # a provider of personal mailboxes after the sign, without its ending or with a comma; middle dots
-          "joan@gmail", "JOAN@HOTMAIL , ES", "joan@gmail,com", "joan·puig@gmail·com", "col·laboració: rosa@ajvic·cat"]
+          "joan@gmail", "JOAN@HOTMAIL , ES", "joan@gmail,com", "joan·puig@gmail·com", "col·laboració: rosa@ajvic·cat",
+          # "@" as Catalan spells it; "(a)" with spaces; after a list's dash or other address characters
+          "joan.puig arrova ajvic punt cat", "joan.puig(arrova)ajvic.cat", "JOAN.PUIG [ARROVA] AJVIC.CAT", "joan.puig (a) ajvic.cat",
+          "Joan Puig -joan.puig@ajvic.cat", "--joan@ajvic.cat", "_joan@ajvic.cat", "+joan@ajvic.cat", "joan@ajvic\u2011cat.cat"]
 NOT_EMAILS = ["info@localret.cat", "dades @ localret . cat", "dades [at] localret [dot] cat", "available at dades.localret.cat",
               "published at example.org", "@media screen", '"@context": "https://schema.org"', "@SUM(A1)",
               "https://dades.localret.cat/membres/1.2.0/", "dades_at_localret_dot_cat", "info%40localret.cat",
@@ -55,15 +66,18 @@ NOT_EMAILS = ["info@localret.cat", "dades @ localret . cat", "dades [at] localre
               "we met at noon.the", "joan.puig at localret.cat", "apartat (a) la llei",
               "article 5(a) i 5(b)", "at 10.30 h", '<a href="x.html">x</a>',
               "harvested at datos.gob.es", "look at example.com", "me@me", "info@live", "joan@gmailx", "Seguiu @localret",
-              "dades@localret", "col·laboració"]
+              "dades@localret", "col·laboració", "apartat (a) del contracte", "nota (a) i (b)", "-dades@localret.cat"]
 DNIS = ["12345678Z", "lot 2 12345678Z", "1234567L", "1.234.567-L", "012345678Z", "12345678z", "12.345.678-Z", "12 345 678 Z", "12-345-678-Z", "12345678-Z", "X1234567L", "x-1234567-l",
         "Y 1234567 X", "Z.1234567.R", "DNI: 00000000T", "NIE X0000000T", "١٢٣٤٥٦٧٨Z", "12345678Ζ", "Х1234567L", "４５６７８９０１Ｔ".replace("Ｔ", "G"),
         # the label glued to the number; the letter in brackets
         "DNI12345678Z", "nif12.345.678-Z", "NIEX1234567L", "12345678 (Z)", "12.345.678-(z)",
         # a letter A or Y written apart, then a number after punctuation: not a range (Hypothesis found these)
-        "NIE Y0010135 Y. 2 contractes", "Z.0000001 Y, 2 mòbils"]
+        "NIE Y0010135 Y. 2 contractes", "Z.0000001 Y, 2 mòbils",
+        # dashes of a word processor; nº glued; a self-employed person's VAT number
+        "12345678\u2011Z", "12.345.678\u2013Z", "DNI nº12345678Z", "ES12345678Z", "NIF-IVA ES12345678Z", "ES-12345678-Z"]
 NOT_DNIS = ["1234567C", "1.234.567 a l'any", "112345678Z", "12345678A", "X1234567A", "P0801900B", "P0800000B", "Q2826000H", "S2800568D", "A08015497", "B65432109",
-            "G08000000", "2026-11-27 a 2027-01-01", "de 38803287 a 40000000", "20261127T", "versió 12345678", "ref12345678Z", "12345678 (A)"]
+            "G08000000", "2026-11-27 a 2027-01-01", "de 38803287 a 40000000", "20261127T", "versió 12345678", "ref12345678Z", "12345678 (A)",
+            "ESB12345678", "ES91 2100 0418 4502 0005 1332"]
 IBANS = ["ES91 2100 0418 4502 0005 1332", "ES9121000418450200051332", "es91-2100-0418-45-0200051332",
          "IBAN: ES91.2100.0418.4502.0005.1332", "ES91\u00a02100\u00a00418\u00a04502\u00a00005\u00a01332",
          "ES 91 2100 0418 4502 0005 1332",
@@ -71,7 +85,7 @@ IBANS = ["ES91 2100 0418 4502 0005 1332", "ES9121000418450200051332", "es91-2100
          "AD12 0001 2030 2003 5910 0100", "FR14 2004 1010 0505 0001 3M02 606", "DE89 3704 0044 0532 0130 00",
          "PT50 0002 0123 1234 5678 9015 4", "GB82 WEST 1234 5698 7654 32", "it60x0542811101000000123456",
          "Compte DE89370400440532013000 del titular", "NL91 ABNA 0417 1643 00", "BE68 5390 0754 7034",
-         "IBANES9121000418450200051332"]
+         "IBANES9121000418450200051332", "ES91\u20112100\u20110418\u20114502\u20110005\u20111332"]
 NOT_IBANS = ["ES91 2100 0418 4502 0005 1333", "ES00 0000 0000 0000 0000 0000", "ESP 2100 0418",
              "DE89 3704 0044 0532 0130 01", "DE89 3704 0044 0532 0130 001", "XX12 3456 7890 1234 5678 90",
              # prose and codes shaped like the start of one
@@ -221,7 +235,7 @@ def test_private_values_of_a_run(tmp_path):
 
 NAMES_AND = ["Anna Serra Bosch", "Núria Vilaró i Soler", "Pere Soler y Martí", "Joan Puig", "Maria Àngels Soler i Puig",
              "Øystein Ålborg Berg", "Jordi Pla i Øvre", "Rosa i Martí", "12345 i 678901 Roca", "Lluís Pujol Vilaró.",
-             "Ana Gil Pou", "Joan Maria de la Rosa", "Pere i Pau Roca Vila"]
+             "Ana Gil Pou", "Joan Maria de la Rosa", "Pere i Pau Roca Vila", "Maria Pla Gil", "Rosa Maria Vidal i Pons"]
 
 
 def test_both_spellings_of_and_between_surnames_are_searched_for():
@@ -258,8 +272,20 @@ def test_a_name_is_found_with_its_surnames_first():
     # what the automaton looks for: a name's surnames (the given name checked beside them), or
     # both orders of a name whose surnames are too short to be looked for alone
     assert pv._given[b"pujolvilaro"] == pv._given[b"pujolivilaro"] == b" lluis "
-    assert pv._given[b"solerpuig"] == b" mariaangels "
+    assert pv._given[b"solerpuig"] == b" maangels mangels mariaangels "  # Mª, M. (personal.ABBREVIATED)
     assert pv._given[b"joanpuig"] is pv._given[b"puigjoan"] is pv._given[b"anagilpou"] is pv._given[b"gilpouana"] is None
+
+
+def test_a_given_name_is_found_abbreviated_as_lists_write_it():
+    """Maria as Mª, M.ª or M. ("Mª Àngels Soler i Puig", "Josep M. Puig Ferrer"), beside the
+    surnames in either order, also where the surnames are short enough to be keys only with
+    the given name ("Mª Pla Gil")."""
+    pv = PrivateValues(["Maria Àngels Soler i Puig", "Josep Maria Puig Ferrer", "Maria Pla Gil"])
+    for text in ["Mª Àngels Soler i Puig", "M.ª ÀNGELS SOLER PUIG", "M. Àngels Soler y Puig", "Soler i Puig, Mª Àngels",
+                 "Josep M. Puig Ferrer", "Puig Ferrer, Josep Mª", "Mª Pla Gil", "Pla Gil, M.ª", "M Pla Gil"]:
+        assert pv.find(text), text
+    for text in ["Àngels Soler i Puig", "Josep Puig Ferrer", "Pla Gil", "Mª Pla", "Mario Pla Gil", "Ma Gil Pla Vidal"]:
+        assert not pv.find(text), text
 
 
 def test_duckdb_and_python_give_the_same_needles():

@@ -44,6 +44,7 @@ def budget(n: int):
 
 
 SPACES = [" ", "\u00a0", "\u202f", "\u2009", "  "]
+DASHES = ["\u2010", "\u2011", "\u2013", "\u2212"]  # a word processor's hyphens and dashes
 SEPARATORS = SPACES + [".", "-", "/", " - ", ""]
 FIRST = ["Joan", "Maria", "Núria", "Jordi", "Montserrat", "Àngel", "Mercè", "Lluís", "Eulàlia", "Iñaki", "Pere", "Rosa"]
 SURNAMES = ["Puig", "Vilaró", "Ferrer", "Soler", "Capdevila", "Sellarès", "Crespí", "Gràcia", "Bosch", "Martí", "Roura"]
@@ -64,11 +65,11 @@ def groups(digits: str, sizes: tuple[int, ...]) -> list[str]:
 def phones(draw) -> str:
     digits = draw(st.sampled_from("6789")) + "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=8, max_size=8)))
     sizes = draw(st.sampled_from([(9,), (3, 3, 3), (2, 3, 2, 2), (3, 2, 2, 2), (2, 2, 2, 3), (1,) * 9]))
-    sep = draw(st.sampled_from(SEPARATORS[:-1] + ["\u200b", "_"]))
+    sep = draw(st.sampled_from(SEPARATORS[:-1] + DASHES + ["\u200b", "_"]))
     prefix = draw(st.sampled_from(["", "+34 ", "+34", "0034 ", "0034", "(+34) ", "+34\u00a0"]))
     parts = groups(digits, sizes)
     if not prefix and draw(st.booleans()):  # a label glued to the number: "tel934022920", "Mòbil612 345 678"
-        prefix = draw(st.sampled_from(["tel", "Tel.", "TLF", "mòbil", "Telèfon", "fax"]))
+        prefix = draw(st.sampled_from(["tel", "Tel.", "TLF", "mòbil", "Telèfon", "fax", "Tlfno", "Telèfons", "Mòb", "WhatsApp", "nº"]))
     if len(parts) > 1 and draw(st.booleans()):  # the first group in brackets: "(93) 402 29 20"
         return prefix + f"({parts[0]}) " + sep.join(parts[1:])
     return prefix + sep.join(parts)
@@ -88,8 +89,8 @@ def dnis(draw) -> str:
         body = body[1:]  # "1234567L": a DNI under ten million, written without its leading zero
     text = ("" if lead is None else kind.upper() + draw(st.sampled_from(["", "-", " ", "."]))) + body
     letter = f"({letter})" if draw(st.booleans()) else letter  # "12345678 (Z)"
-    text = draw(st.sampled_from(["", "DNI", "NIF", "nie"] if lead is None else ["", "NIE"])) + text  # glued: "DNI12345678Z"
-    text += draw(st.sampled_from(["", "-", " "])) + letter
+    text = draw(st.sampled_from(["", "DNI", "NIF", "nie", "nº", "ES"] if lead is None else ["", "NIE"])) + text  # glued: "DNI12345678Z"
+    text += draw(st.sampled_from(["", "-", " "] + DASHES)) + letter
     return text.lower() if draw(st.booleans()) else text
 
 
@@ -106,7 +107,7 @@ def ibans(draw) -> str:
                    + draw(st.lists(st.sampled_from("0123456789"), min_size=length - 4 - letters, max_size=length - 4 - letters)))
     check = 98 - int("".join(str(int(c, 36)) for c in bban + country + "00")) % 97
     iban = f"{country}{check:02d}{bban}"
-    sep = draw(st.sampled_from(["", " ", "-", ".", "\u00a0"]))
+    sep = draw(st.sampled_from(["", " ", "-", ".", "\u00a0"] + DASHES))
     text = sep.join(iban[i:i + 4] for i in range(0, length, 4))
     return text.lower() if draw(st.booleans()) else text
 
@@ -116,7 +117,7 @@ def emails(draw) -> str:
     local = draw(st.sampled_from(["joan.puig", "mvila", "n.gracia73", "pere_soler", "rosa-marti"]))
     domain = draw(st.sampled_from(["gmail.com", "ajvic.cat", "example.org", "xtec.cat", "correu.ajuntament.cat"]))
     at = draw(st.sampled_from(["@", " @ ", "＠", " [at] ", "(at)", " (at) ", " arroba ", "[arroba]", "{at}", "_at_", " -at- ",
-                               "-arroba-", "[@]", "(@)", "%40", "&#64;", "@@", "(a)"]))
+                               "-arroba-", "[@]", "(@)", "%40", "&#64;", "@@", "(a)", " (a) ", " arrova ", "(arrova)", "_arrova_"]))
     dot = draw(st.sampled_from([".", " . ", " [dot] ", "(dot)", " punt ", "[punt]", "_dot_", "-punt-", "[.]", "(.)"]))
     text = local + at + dot.join(domain.split("."))
     if any(c in "._-+%" or c.isdigit() for c in local) and draw(st.booleans()):  # the name reads as an address's
@@ -125,6 +126,7 @@ def emails(draw) -> str:
         text = draw(st.sampled_from(["joan", "Maria", "pere"])) + " at " + draw(st.sampled_from(["gmail.com", "hotmail.es", "yahoo.es"]))
     elif draw(st.booleans()):  # the provider without its ending, or with a comma: "joan.puig@gmail", "mvila@hotmail,es"
         text = local + "@" + draw(st.sampled_from(["gmail", "hotmail,es", "yahoo , com", "outlook"]))
+    text = draw(st.sampled_from(["", "-", "--", "_"])) + text  # a list's dash right before it
     return text.upper() if draw(st.booleans()) else text
 
 
@@ -143,7 +145,9 @@ def rendered_names(draw, name: str) -> str:
     parts = name.split(" ")
     if draw(st.booleans()):  # "and" between the two surnames, as many write it: "Joan Puig i Soler", "Puig y Soler"
         parts = parts[:-1] + [draw(st.sampled_from(["i", "I", "y", "Y"])), parts[-1]]
-    if draw(st.integers(0, 3)) == 0:  # the given name's initial: "J. Puig Soler", a word of its own
+    if parts[0].lower() == "maria" and draw(st.booleans()):  # as lists abbreviate it: "Mª Puig Soler"
+        parts[0] = draw(st.sampled_from(["Mª", "M.ª", "MA", "M."]))
+    elif draw(st.integers(0, 3)) == 0:  # the given name's initial: "J. Puig Soler", a word of its own
         parts[0] = parts[0][0] + "."
         sep = sep if sep.strip("\u200b") else " "
     if draw(st.booleans()):  # surnames first, as lists of people write them: "Puig i Soler, Joan"

@@ -11,7 +11,7 @@ of whitespace (no-break, narrow no-break, thin, ideographic...) made one space.
 
 Detectors (each a named unit: kind, regular expression, confirming check):
 - e-mail: `nom@domini.cat`, also with spaces around "@" and ".", a full-width ＠ (NFKC),
-  "[at]" "(at)" "{at}" "arroba" for the "@" and "[dot]" "(punt)" "dot" "punt" for the dots.
+  "[at]" "(at)" "{at}" "arroba" "arrova" for the "@" and "[dot]" "(punt)" "dot" "punt" for the dots.
   A bare English " at " counts only together with a written-out dot ("nom at domini dot cat"):
   "available at dades.localret.cat" is prose. Only the configured institutional domains
   (ALLOWED_EMAIL_DOMAINS: localret.cat) are allowed; any other address, generic or not, is
@@ -92,17 +92,23 @@ _LOOKALIKE_LETTERS = dict(zip(
 _DIGIT_ZEROS = (0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6, 0xE50, 0xED0,
                 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50,
                 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10)
-_LOOKALIKE = re.compile("[" + "".join(_LOOKALIKE_LETTERS) + "".join(f"{chr(z)}-{chr(z + 9)}" for z in _DIGIT_ZEROS) + "]")
+# And the dashes a word processor writes for a hyphen (the non-breaking hyphen that keeps a
+# number on one line, the en dash of autocorrection, the minus sign): a hyphen, as the
+# detectors' separators know it.
+_DASHES = dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212", "-")
+_LOOKALIKE = re.compile("[" + "".join(_LOOKALIKE_LETTERS) + "".join(_DASHES)
+                        + "".join(f"{chr(z)}-{chr(z + 9)}" for z in _DIGIT_ZEROS) + "]")
 
 
 def _ascii_lookalike(m: re.Match) -> str:
     ch = m.group()
-    return _LOOKALIKE_LETTERS.get(ch) or str(unicodedata.decimal(ch))
+    return _LOOKALIKE_LETTERS.get(ch) or _DASHES.get(ch) or str(unicodedata.decimal(ch))
 
 
 def normalise(text: str, keep_newlines: bool = False) -> str:
     """NFKC, case folded, accents stripped, invisible characters deleted, letters and digits of
-    other scripts that read as ASCII ones made ASCII, whitespace collapsed to one space.
+    other scripts that read as ASCII ones made ASCII, dashes made hyphens, whitespace collapsed
+    to one space.
     keep_newlines keeps line feeds (the guard counts lines on normalised text) and collapses
     only the other whitespace."""
     if not text.isascii():
@@ -153,16 +159,16 @@ PERSONAL_MAIL_DOMAINS = frozenset((
     "yandex.com", "mail.com", "zoho.com", "tutanota.com"))
 
 # How people hide an address from scrapers: the sign itself, URL-encoded (%40) or as an HTML
-# entity; the sign or the word (at, arroba) in brackets; the word between spaces, underscores or
-# hyphens (joan_at_gmail_dot_com, joan -at- gmail); the sign doubled, or "(a)" right between the
-# two halves. The dot likewise. A plain " at " between words is English prose: it counts with a
+# entity; the sign or the word (at; arroba, and arrova as Catalan spells it) in brackets; the
+# word between spaces, underscores or hyphens (joan_at_gmail_dot_com, joan -at- gmail); the sign
+# doubled, or "(a)" between the two halves. The dot likewise. A plain " at " between words is English prose: it counts with a
 # dot written as a word as well (domain2 below), or before a domain written plainly when the
 # name before it reads as an address's (a dot, a digit...: "joan.puig at gmail.com", domain3).
 _AT_SIGN = r"(?:@|%40|&#0*64;|&#x0*40;|&commat;)"
 _DOT_SIGN = r"(?:\.|%2e|&#0*46;|&#x0*2e;|&period;|·)"
 _TIED = r" ?[_-]+ ?"  # a word tied to its neighbours by underscores or hyphens
-_AT = (rf"(?: ?(?:{_AT_SIGN}{{1,2}}|[\[({{<] ?(?:{_AT_SIGN}|at|arroba) ?[\])}}>]) ?| arroba |{_TIED}(?:at|arroba){_TIED}"
-       rf"|[\[({{<]a[\])}}>])")
+_AT_WORD = "(?:at|arroba|arrova)"
+_AT = rf"(?: ?(?:{_AT_SIGN}{{1,2}}|[\[({{<] ?(?:{_AT_SIGN}|{_AT_WORD}|a) ?[\])}}>]) ?| arro[bv]a |{_TIED}{_AT_WORD}{_TIED})"
 _DOT_WORD = (rf"(?: ?[\[({{<] ?(?:{_DOT_SIGN}|dot|punt|punto) ?[\])}}>] ?| (?:dot|punt|punto) "
              rf"|{_TIED}(?:dot|punt|punto){_TIED})")
 _DOT = rf"(?: ?{_DOT_SIGN} ?|{_DOT_WORD})"
@@ -173,7 +179,7 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
 _ORDINARY_WORDS = {"me", "mac", "live", "mail", "ya", "terra", "orange", "proton"}
 _PROVIDER = "|".join(sorted({d.split(".")[0] for d in PERSONAL_MAIL_DOMAINS} - _ORDINARY_WORDS, key=lambda p: (-len(p), p)))
 EMAIL_RE = re.compile(
-    rf"(?<![a-z0-9._%+-])(?P<local>[a-z0-9][a-z0-9._%+-]*)"
+    rf"(?<![a-z0-9._%+-])[._%+-]*(?P<local>[a-z0-9][a-z0-9._%+-]*)"  # after a list's dash: "-joan@..."
     rf"(?:{_AT}(?P<domain>{_LABEL}(?:{_DOT}{_LABEL})*{_DOT}[a-z]{{2,24}})"
     rf"|{_AT}(?P<domain4>(?:{_PROVIDER})(?: ?, ?[a-z]{{2,3}})?)"
     rf"| at (?P<domain2>{_LABEL}(?:{_DOT}{_LABEL})*{_DOT_WORD}[a-z]{{2,24}})"
@@ -198,18 +204,25 @@ def _email_ok(m: re.Match) -> bool:
 _SEP = r"(?: ?[.\-/_·] ?| )"  # digits grouped by a dot, hyphen, slash, underscore, middle dot or space
 # a phone's groups also in brackets: "(93) 402 29 20", the area code as Spain writes it
 _PHONE_SEP = r"(?: ?[.\-/_·()] ?| )"
-# A label glued to the number ("tel934022920", "mobil612345678") is still a phone's; any other
-# letter before it makes it part of a code.
-_PHONE_LABELS = ("tel", "telf", "tlf", "tfn", "tfno", "telefon", "telefono", "phone", "mobil", "movil", "mobile", "fax")
+# A label glued to the number ("tel934022920", "mobil612345678", "nº612345678": NFKC reads º as
+# o) is still a phone's; any other letter before it makes it part of a code.
+_PHONE_LABELS = ("tel", "telf", "tlf", "tlfn", "tlfno", "tfn", "tfno", "telef", "telefon", "telefons", "telefono",
+                 "telefonos", "phone", "mob", "mobil", "mov", "movil", "mobile", "cel", "celular", "whatsapp", "fax", "no")
+_NINE_DIGITS = r"[6-9][0-9]{8}(?![0-9])"
 PHONE_RE = re.compile(
-    rf"(?:(?<![0-9a-z]){''.join(f'|(?<={w})' for w in _PHONE_LABELS)})(?<![0-9][ .,\-/])"
+    # not inside a longer number ("1 612 345 678"), except nine digits of their own after a
+    # number and a space (an address before its phone: "C/ Major, 12 934022920")
+    rf"(?:(?<![0-9a-z]){''.join(f'|(?<={w})' for w in _PHONE_LABELS)})"
+    rf"(?:(?<![0-9][ .,\-/])|(?<=[0-9] )(?={_NINE_DIGITS}))"
     rf"(?:(?:\(\+?(?:00)?34\)|\+34|0034|34){_PHONE_SEP}?)?"
     rf"\(?[6-9](?:{_PHONE_SEP}?[0-9]){{8}}"
-    r"(?![0-9a-z])(?! ?[.,\-/][0-9])(?! ?(?:€|eur))")
+    # nor going on into one, unless what follows is a second phone ("934022920/612345678")
+    rf"(?![0-9a-z])(?! ?[.,\-/](?!{_NINE_DIGITS})[0-9])(?! ?(?:€|eur))")
 
 _DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
-# Likewise a DNI's label ("DNI12345678Z", "NIEX1234567L"); the letter may be in brackets ("12345678 (Z)").
-_DNI_LABELS = ("dni", "nif", "nie")
+# Likewise a DNI's label ("DNI12345678Z", "NIEX1234567L", "nº12345678Z"), and the country before a
+# self-employed person's VAT number ("ES12345678Z"); the letter may be in brackets ("12345678 (Z)").
+_DNI_LABELS = ("dni", "nif", "nie", "no", "es")
 DNI_RE = re.compile(  # after a number and a space it is still one ("lot 2 12345678Z"): its letter is checked
     rf"(?:(?<![0-9a-z]){''.join(f'|(?<={w})' for w in _DNI_LABELS)})(?<![0-9][.,\-/])"
     rf"(?:(?P<nie>[xyzklm]){_SEP}?(?P<d7>[0-9](?:{_SEP}?[0-9]){{6}})|(?P<d8>0?[0-9](?:{_SEP}?[0-9]){{6,7}}))"
@@ -303,13 +316,14 @@ def _phone_ok(m: re.Match) -> bool:
 # digit" is written [^0-9a-z], which also lets accented letters by: a superset still.
 _NA = "[^0-9a-z]"
 # the labels as written, with their accents (m[oòó]bil): normalising strips them before the regex
-_PHONE_LABELS_RAW = "t[eèé]l[eèé]fono?|m[oòó]bile?|m[oòó]vil|" + "|".join(w for w in _PHONE_LABELS if w.isascii())
+_ACCENTED = {"a": "[aàá]", "e": "[eèé]", "i": "[iíï]", "o": "[oòó]", "u": "[uúü]"}
+_PHONE_LABELS_RAW = "|".join("".join(_ACCENTED.get(c, c) for c in w) for w in _PHONE_LABELS)
 PHONE_PRE = rf"(?i)(^|{_NA}|{_PHONE_LABELS_RAW})(\(?\+?(00)?34\)?{_NA}*)?[6-9]({_NA}*[0-9]){{8}}({_NA}|$)"
 DNI_PRE = rf"(?i)(^|{_NA}|{'|'.join(_DNI_LABELS)})([0-9]|[xyzklm]{_NA}*[0-9])({_NA}*[0-9]){{6,8}}{_NA}*[a-z]({_NA}|$)"
 # an IBAN: the check digits next to the letters, then letters or digits; or, separated, digits
 # only (the shortest IBAN is Norway's, 15 characters)
 IBAN_PRE = rf"(?i)(^|{_NA}|iban)[a-z]{{2}}([0-9]{{2}}({_NA}*[0-9a-z]){{11}}|({_NA}*[0-9]){{13}})"
-EMAIL_PRE = r"(?i)@|%40|&#0*64;|&#x0*40;|&commat;|arroba|(^|[^a-z])at([^a-z]|$)|[\[({<]a[\])}>]"
+EMAIL_PRE = r"(?i)@|%40|&#0*64;|&#x0*40;|&commat;|arro[bv]a|(^|[^a-z])at([^a-z]|$)|[\[({<] ?a ?[\])}>]"
 
 EMAIL = Detector("correu electrònic / e-mail", "email", EMAIL_RE, _email_ok, EMAIL_PRE)
 PHONE = Detector("telèfon / phone", "phone", PHONE_RE, _phone_ok, PHONE_PRE)
@@ -413,6 +427,20 @@ def spellings(value: str) -> list[tuple[str, str, str]]:
     return found
 
 
+# Given names as lists of people abbreviate them: "Maria" as Mª (NFKC reads it "ma"), M.ª or M.
+# ("Mª Àngels Soler", "Josep M. Puig"). Checked beside a name's surnames, as the whole given name is.
+ABBREVIATED = {"maria": ("ma", "m")}
+
+
+def _abbreviated(given: str) -> set[str]:
+    """A compact given name and its abbreviated spellings."""
+    found = {given}
+    for word, shorts in ABBREVIATED.items():
+        if word in given:
+            found.update(given.replace(word, short) for short in shorts)
+    return found
+
+
 def _given_name(plain: list[str]) -> str:
     """The compact given name of a name's words without conjunctions (ROTATED_WORDS), or ""."""
     if not ROTATED_WORDS[0] <= len(plain) <= ROTATED_WORDS[1]:
@@ -504,12 +532,13 @@ class PrivateValues:
             elif len(surnames) >= MIN_CHARS:
                 by_surnames.setdefault(surnames, set()).add(given)
             else:
-                alone.update((searched, surnames + given))
+                alone.update(k for short in _abbreviated(given) for k in (short + surnames, surnames + short))
         self._given: dict[bytes, bytes | None] = dict.fromkeys((k.encode("utf-8") for k in alone), None)
         if spelled:
             for surnames, givens in spelled.by_surnames.items():
                 by_surnames.setdefault(surnames, set()).update(givens.split(" "))
         for surnames, givens in by_surnames.items():
+            givens = {short for given in givens for short in _abbreviated(given)}
             self._given.setdefault(surnames.encode("utf-8"), f" {' '.join(sorted(givens))} ".encode("utf-8"))
         # Searched as UTF-8 bytes: the batches are bytes already (find_many), and the search
         # over bytes is twice as fast as over str; the automaton is built in one call, from
@@ -785,7 +814,12 @@ def private_values_of(con, tables: Iterable[str], values: str | None = None) -> 
                (SELECT string_agg(DISTINCT base, chr(10)) FROM spelled),
                (SELECT string_agg(DISTINCT k, chr(10)) FROM (
                     SELECT s AS k FROM keyed WHERE NOT by_surnames
-                    UNION ALL SELECT surnames || given FROM keyed WHERE both_orders)),
+                    UNION ALL SELECT surnames || given FROM keyed WHERE both_orders
+                    -- and both orders with the given name abbreviated (_abbreviated)
+                    UNION ALL SELECT unnest([replace(given, w, short) || surnames, surnames || replace(given, w, short)])
+                    FROM keyed, (VALUES {", ".join(f"({sql_string(w)}, {sql_string(short)})" for w, shorts in ABBREVIATED.items()
+                                                 for short in shorts)}) AS a(w, short)
+                    WHERE both_orders AND contains(given, w))),
                (SELECT string_agg(surnames || ' ' || givens, chr(10)) FROM (
                     SELECT surnames, string_agg(DISTINCT given, ' ') AS givens FROM keyed WHERE by_surnames GROUP BY surnames)),
                (SELECT coalesce(list(v), []) FROM lr_private_forms WHERE f IS NULL),
