@@ -209,10 +209,17 @@ _PHONE_SEP = r"(?: ?[.\-/_·()] ?| )"
 _PHONE_LABELS = ("tel", "telf", "tlf", "tlfn", "tlfno", "tfn", "tfno", "telef", "telefon", "telefons", "telefono",
                  "telefonos", "phone", "mob", "mobil", "mov", "movil", "mobile", "cel", "celular", "whatsapp", "fax", "no")
 _NINE_DIGITS = r"[6-9][0-9]{8}(?![0-9])"
+def _glued(labels: tuple[str, ...], then: str) -> str:
+    """A word's start, and any of the labels glued to what follows, as part of the match. A
+    lookbehind per label is tried at every letter of the text: with 23 labels the phone's
+    regular expression took 0.74 s over 3.4 MB of the site's pages, against 0.18 s so."""
+    return rf"(?<![0-9a-z])(?:(?:{'|'.join(sorted(labels, key=lambda w: (-len(w), w)))})(?={then}))?"
+
+
 PHONE_RE = re.compile(
     # not inside a longer number ("1 612 345 678"), except nine digits of their own after a
     # number and a space (an address before its phone: "C/ Major, 12 934022920")
-    rf"(?:(?<![0-9a-z]){''.join(f'|(?<={w})' for w in _PHONE_LABELS)})"
+    rf"{_glued(_PHONE_LABELS, r'[0-9(+]')}"
     rf"(?:(?<![0-9][ .,\-/])|(?<=[0-9] )(?={_NINE_DIGITS}))"
     rf"(?:(?:\(\+?(?:00)?34\)|\+34|0034|34){_PHONE_SEP}?)?"
     rf"\(?[6-9](?:{_PHONE_SEP}?[0-9]){{8}}"
@@ -224,7 +231,7 @@ _DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 # self-employed person's VAT number ("ES12345678Z"); the letter may be in brackets ("12345678 (Z)").
 _DNI_LABELS = ("dni", "nif", "nie", "no", "es")
 DNI_RE = re.compile(  # after a number and a space it is still one ("lot 2 12345678Z"): its letter is checked
-    rf"(?:(?<![0-9a-z]){''.join(f'|(?<={w})' for w in _DNI_LABELS)})(?<![0-9][.,\-/])"
+    rf"{_glued(_DNI_LABELS, '[0-9xyzklm]')}(?<![0-9][.,\-/])"
     rf"(?:(?P<nie>[xyzklm]){_SEP}?(?P<d7>[0-9](?:{_SEP}?[0-9]){{6}})|(?P<d8>0?[0-9](?:{_SEP}?[0-9]){{6,7}}))"
     rf"(?P<before>{_SEP}?)(?:(?P<letter>[a-z])|\((?P<bracketed>[a-z])\))(?![0-9a-z])")
 _RANGE_AFTER = re.compile(r" ?[0-9]")  # the range's other number, right after the word
