@@ -24,9 +24,9 @@ def file_order(con):
 def callers_share_cores(con, callers: int):
     """While `callers` threads each run a query on the database at once: a query's own thread
     works on its tasks beside DuckDB's threads - 1 workers, so each caller past the first
-    takes a worker's place, and no core runs two threads. With the default (one worker fewer
-    than cores), validation's two connections on 2 cores ran three threads: 9 % more CPU and
-    time over 1M rows (thread switches, and per-thread hash tables merged for every DISTINCT)."""
+    takes a worker's place, and no core runs two threads. With the default (as many threads as
+    cores), validation's two connections on 2 cores ran three threads: 9 % more CPU and time
+    over 1M rows (thread switches, and per-thread hash tables merged for every DISTINCT)."""
     threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
     fewer = max(1, threads - (callers - 1))
     if fewer != threads:
