@@ -235,7 +235,8 @@ def test_private_values_of_a_run(tmp_path):
 
 NAMES_AND = ["Anna Serra Bosch", "Núria Vilaró i Soler", "Pere Soler y Martí", "Joan Puig", "Maria Àngels Soler i Puig",
              "Øystein Ålborg Berg", "Jordi Pla i Øvre", "Rosa i Martí", "12345 i 678901 Roca", "Lluís Pujol Vilaró.",
-             "Ana Gil Pou", "Joan Maria de la Rosa", "Pere i Pau Roca Vila", "Maria Pla Gil", "Rosa Maria Vidal i Pons"]
+             "Ana Gil Pou", "Joan Maria de la Rosa", "Pere i Pau Roca Vila", "Maria Pla Gil", "Rosa Maria Vidal i Pons",
+             "Núria d'Ors Vidal", "Joan del Pozo Ruiz", "José María de la Fuente García", "Jordi Mas Col·lell", "Pau de la Vall"]
 
 
 def test_both_spellings_of_and_between_surnames_are_searched_for():
@@ -286,6 +287,19 @@ def test_a_given_name_is_found_abbreviated_as_lists_write_it():
         assert pv.find(text), text
     for text in ["Àngels Soler i Puig", "Josep Puig Ferrer", "Pla Gil", "Mª Pla", "Mario Pla Gil", "Ma Gil Pla Vidal"]:
         assert not pv.find(text), text
+
+
+def test_a_surname_with_a_particle_or_an_l_l_is_a_surname_when_written_first():
+    """Particles belong to the surnames ("d'Ors Vidal, Núria", "de la Fuente García, José
+    María"), and Catalan's l·l joins one word ("Mas Col·lell, Jordi"): the given name is told
+    apart as in a name without them."""
+    pv = PrivateValues(["Núria d'Ors Vidal", "Joan del Pozo Ruiz", "José María de la Fuente García", "Jordi Mas Col·lell"])
+    for text in ["d'Ors Vidal, Núria", "D’ORS VIDAL, NÚRIA", "N. d'Ors Vidal", "del Pozo Ruiz, Joan", "J. del Pozo Ruiz",
+                 "de la Fuente García, José María", "Mas Col·lell, Jordi", "MAS COLLELL, JORDI", "J. Mas Col·lell"]:
+        assert pv.find(text), text
+    for text in ["d'Ors Vidal", "del Pozo Ruiz, Juan", "de la Fuente García, José", "Mas Col·lell"]:
+        assert not pv.find(text), text
+    assert pv._given[b"dorsvidal"] == b" nuria " and pv._given[b"mascollell"] == b" jordi "
 
 
 def test_duckdb_and_python_give_the_same_needles():

@@ -47,7 +47,8 @@ SPACES = [" ", "\u00a0", "\u202f", "\u2009", "  "]
 DASHES = ["\u2010", "\u2011", "\u2013", "\u2212"]  # a word processor's hyphens and dashes
 SEPARATORS = SPACES + [".", "-", "/", " - ", ""]
 FIRST = ["Joan", "Maria", "Núria", "Jordi", "Montserrat", "Àngel", "Mercè", "Lluís", "Eulàlia", "Iñaki", "Pere", "Rosa"]
-SURNAMES = ["Puig", "Vilaró", "Ferrer", "Soler", "Capdevila", "Sellarès", "Crespí", "Gràcia", "Bosch", "Martí", "Roura"]
+SURNAMES = ["Puig", "Vilaró", "Ferrer", "Soler", "Capdevila", "Sellarès", "Crespí", "Gràcia", "Bosch", "Martí", "Roura",
+            "d'Ors", "del\u00a0Pozo", "Col·lell"]  # a particle (one surname: a no-break space), an apostrophe, l·l
 WORDS = ["Conveni", "de", "col·laboració", "entre", "el", "Consorci", "Localret", "i", "l’Ajuntament", "Vic", "per", "a",
          "la", "contractació", "agregada", "dels", "serveis", "telecomunicacions", "(2021)", "—", "lot", "2", "mòbil",
          "addenda", "pròrroga", "Presidenta", "del", "Consell", "Comarcal", "Osona", "baixa", "acord", "Ple"]

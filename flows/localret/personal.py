@@ -410,9 +410,9 @@ FOLD_Y = str.maketrans("y", "i")
 # "And" between a person's two surnames (y folded), written by some and not by others ("Joan
 # Puig i Soler", "Joan Puig Soler"). Both spellings of a name are searched for.
 CONJUNCTIONS = ("i",)
-# A name of this many words (conjunctions apart) is also searched for with its given name after
-# its surnames, as lists of people often write it ("Puig Soler, Joan"): the given name is the
-# first word, or the first two of a name of four ("Puig Soler, Joan Maria").
+# A name of this many words (conjunctions and particles apart) is also searched for with its
+# given name after its surnames, as lists of people often write it ("Puig Soler, Joan"): the
+# given name is the first word, or the first two of a name of four ("Puig Soler, Joan Maria").
 ROTATED_WORDS = (2, 4)
 
 
@@ -434,7 +434,8 @@ def spellings(value: str) -> list[tuple[str, str, str]]:
         if len(plain) >= MIN_WORDS and sum(map(len, plain)) >= MIN_CHARS and not "".join(plain).isdigit():
             found.append((base, "".join(plain), given))
     elif len(tokens) >= 3:
-        found.append((base, "".join(tokens[:-1]) + CONJUNCTIONS[0] + tokens[-1], given))
+        last = _last_surname(tokens)
+        found.append((base, "".join(tokens[:last]) + CONJUNCTIONS[0] + "".join(tokens[last:]), given))
     return found
 
 
@@ -452,17 +453,35 @@ def _abbreviated(given: str) -> set[str]:
     return found
 
 
+# The particles of surnames ("Núria d'Ors Vidal", "Joan del Pozo Ruiz", "José María de la Fuente
+# García"): they belong to the surnames, so they do not count among a name's words when its given
+# name is told from its surnames.
+PARTICLES = ("d", "de", "del", "dels", "el", "l", "la", "las", "les", "los")
+
+
+def _last_surname(tokens: list[str]) -> int:
+    """Where a name's last surname starts, with up to two particles before its word ("Puig d'Ors":
+    "and" goes before the "d")."""
+    last = len(tokens) - 1
+    for _ in range(2):
+        if last > 1 and tokens[last - 1] in PARTICLES:
+            last -= 1
+    return last
+
+
 def _given_name(plain: list[str]) -> str:
-    """The compact given name of a name's words without conjunctions (ROTATED_WORDS), or ""."""
-    if not ROTATED_WORDS[0] <= len(plain) <= ROTATED_WORDS[1]:
+    """The compact given name of a name's words without conjunctions (ROTATED_WORDS), or "":
+    the first word, or the first two of a name of four words that are not particles."""
+    core = [t for t in plain if t not in PARTICLES]
+    if not ROTATED_WORDS[0] <= len(core) <= ROTATED_WORDS[1]:
         return ""
-    return "".join(plain[:max(1, len(plain) - 2)])
+    return "".join(plain[:2] if len(core) == 4 and plain[1] not in PARTICLES else plain[:1])
 
 
 def _searched_words(value: str) -> list[str] | None:
     """The words of a private value that is searched for, or None (spellings)."""
     norm = normalise(value).strip()
-    tokens = words(norm)
+    tokens = words(norm.replace("l·l", "ll"))  # Catalan's l·l joins a word ("Col·lell"): one word, not two
     if len(tokens) < MIN_WORDS or sum(map(len, tokens)) < MIN_CHARS:
         return None
     if not any(c.isalpha() for c in norm):
@@ -542,7 +561,7 @@ class PrivateValues:
             if not given or not searched.startswith(given):  # a conjunction among the given names
                 alone.add(searched)
             elif len(surnames) >= MIN_CHARS:
-                by_surnames.setdefault(surnames, set()).add(given)
+                by_surnames.setdefault(surnames, set()).update(_abbreviated(given))
             else:
                 alone.update(k for short in _abbreviated(given) for k in (short + surnames, surnames + short))
         self._given: dict[bytes, bytes | None] = dict.fromkeys((k.encode("utf-8") for k in alone), None)
@@ -550,7 +569,6 @@ class PrivateValues:
             for surnames, givens in spelled.by_surnames.items():
                 by_surnames.setdefault(surnames, set()).update(givens.split(" "))
         for surnames, givens in by_surnames.items():
-            givens = {short for given in givens for short in _abbreviated(given)}
             self._given.setdefault(surnames.encode("utf-8"), f" {' '.join(sorted(givens))} ".encode("utf-8"))
         # Searched as UTF-8 bytes: the batches are bytes already (find_many), and the search
         # over bytes is twice as fast as over str; the automaton is built in one call, from
@@ -785,6 +803,9 @@ def private_values_of(con, tables: Iterable[str], values: str | None = None) -> 
     # letters: DuckDB drops the former and computes the compact form of the latter; Python
     # normalises only what holds other characters.
     flat = COMPACT_SQL.format(v="v")
+    particles = ", ".join(sql_string(p) for p in PARTICLES)
+    abbreviable = " OR ".join(f"contains(given, {sql_string(w)})" for w in ABBREVIATED)
+    abbreviated = ", ".join(f"replace(given, {sql_string(w)}, {sql_string(short)})" for w, shorts in ABBREVIATED.items() for short in shorts)
     # The qualifying values' spellings stay in DuckDB, which hands over what the automaton
     # looks for as a few strings (a Python step per needle cost more than computing them); the
     # few values Python must normalise come back as they are.
@@ -792,8 +813,9 @@ def private_values_of(con, tables: Iterable[str], values: str | None = None) -> 
         WITH folded AS MATERIALIZED (
             -- strip_accents is the costly step: once per value (an expression used thrice would
             -- be computed thrice)
-            -- y read as i: FOLD_Y
-            SELECT v, regexp_matches(v, {sql_string(UNSAFE_SQL)}) AS unsafe, replace(strip_accents(lower(v)), 'y', 'i') AS s
+            -- y read as i (FOLD_Y), l·l one letter of a word (_searched_words)
+            SELECT v, regexp_matches(v, {sql_string(UNSAFE_SQL)}) AS unsafe,
+                   replace(replace(strip_accents(lower(v)), 'y', 'i'), 'l·l', 'll') AS s
             FROM lr_private_raw
             WHERE regexp_matches(v, {sql_string(_LETTER_OR_UNSAFE)})
               AND NOT (regexp_full_match(v, {sql_string(PLAIN_EMAIL_SQL)})
@@ -801,17 +823,25 @@ def private_values_of(con, tables: Iterable[str], values: str | None = None) -> 
         SELECT v, reads_legal, f, searched, given, other
         -- spellings(), over the words: the needle, its other spelling of "and", its given name
         FROM (SELECT *, len(tokens) >= {MIN_WORDS} AND length(f) >= {MIN_CHARS} AND NOT regexp_full_match(f, '[0-9]+') AS searched,
-                     CASE WHEN len(plain) BETWEEN {ROTATED_WORDS[0]} AND {ROTATED_WORDS[1]}
-                          THEN array_to_string(list_slice(plain, 1, greatest(1, len(plain) - 2)), '') ELSE '' END AS given,
+                     CASE WHEN len(core) BETWEEN {ROTATED_WORDS[0]} AND {ROTATED_WORDS[1]}
+                          THEN CASE WHEN len(core) = 4 AND plain[2] NOT IN ({particles}) THEN plain[1] || plain[2] ELSE plain[1] END
+                          ELSE '' END AS given,
                      CASE WHEN len(plain) < len(tokens) THEN
                               CASE WHEN len(plain) >= {MIN_WORDS} AND length(array_to_string(plain, '')) >= {MIN_CHARS}
                                         AND NOT regexp_full_match(array_to_string(plain, ''), '[0-9]+')
                                    THEN array_to_string(plain, '') END
-                          WHEN len(tokens) >= 3 THEN
-                              array_to_string(list_slice(tokens, 1, len(tokens) - 1), '') || {sql_string(CONJUNCTIONS[0])} || tokens[len(tokens)]
+                          WHEN len(tokens) >= 3 THEN  -- before the last surname and its particles (_last_surname)
+                              array_to_string(list_slice(tokens, 1, last), '') || {sql_string(CONJUNCTIONS[0])}
+                              || array_to_string(list_slice(tokens, last + 1, len(tokens)), '')
                      END AS other
               FROM (SELECT v, tokens, reads_legal, CASE WHEN unsafe THEN NULL ELSE array_to_string(tokens, '') END AS f,
-                           list_filter(tokens, lambda t: t NOT IN ({", ".join(sql_string(c) for c in CONJUNCTIONS)})) AS plain
+                           list_filter(tokens, lambda t: t NOT IN ({", ".join(sql_string(c) for c in CONJUNCTIONS)})) AS plain,
+                           list_filter(tokens, lambda t: t NOT IN ({", ".join(sql_string(c) for c in CONJUNCTIONS)})
+                                                         AND t NOT IN ({particles})) AS core,
+                           len(tokens) - 1 - CASE WHEN len(tokens) >= 3 AND tokens[len(tokens) - 1] IN ({particles})
+                                                  THEN 1 + CASE WHEN len(tokens) >= 4 AND tokens[len(tokens) - 2] IN ({particles})
+                                                                THEN 1 ELSE 0 END
+                                                  ELSE 0 END AS last
                     FROM (SELECT v, unsafe, regexp_extract_all(s, '[a-z0-9]+') AS tokens,
                                  regexp_matches(s, {sql_string(LEGAL_PERSON_WORDS.pattern)}) AS reads_legal
                           FROM folded)))""")
@@ -835,7 +865,11 @@ def private_values_of(con, tables: Iterable[str], values: str | None = None) -> 
                                                  for short in shorts)}) AS a(w, short)
                     WHERE both_orders AND contains(given, w))),
                (SELECT string_agg(surnames || ' ' || givens, chr(10)) FROM (
-                    SELECT surnames, string_agg(DISTINCT given, ' ') AS givens FROM keyed WHERE by_surnames GROUP BY surnames)),
+                    SELECT surnames, string_agg(DISTINCT given, ' ') AS givens FROM (
+                        -- each given name also abbreviated (_abbreviated)
+                        SELECT surnames, unnest(CASE WHEN {abbreviable} THEN [given, {abbreviated}] ELSE [given] END) AS given
+                        FROM keyed WHERE by_surnames)
+                    GROUP BY surnames)),
                (SELECT coalesce(list(v), []) FROM lr_private_forms WHERE f IS NULL),
                (SELECT coalesce(list(v), []) FROM lr_private_forms WHERE reads_legal OR f IS NULL)""").fetchone()
     lines = [t.split("\n") if t else [] for t in text[:4]]
