@@ -6,11 +6,17 @@ import threading
 from contextlib import contextmanager
 
 
+def _setting(con, name: str):
+    """A setting's value, its result read whole: a result left unfinished on the connection
+    makes DuckDB refuse some calls after it (create_function)."""
+    return con.execute(f"SELECT current_setting('{name}')").fetchall()[0][0]
+
+
 @contextmanager
 def file_order(con):
     """Rows keep the order they are read in while inside (row numbers come from it): the
     pipeline's connections run without it otherwise, which lets DuckDB work in parallel."""
-    kept = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    kept = _setting(con, "preserve_insertion_order")
     if not kept:
         con.execute("SET preserve_insertion_order = true")
     try:
@@ -27,7 +33,7 @@ def callers_share_cores(con, callers: int):
     takes a worker's place, and no core runs two threads. With the default (as many threads as
     cores), validation's two connections on 2 cores ran three threads: 9 % more CPU and time
     over 1M rows (thread switches, and per-thread hash tables merged for every DISTINCT)."""
-    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    threads = _setting(con, "threads")
     fewer = max(1, threads - (callers - 1))
     if fewer != threads:
         con.execute(f"SET threads = {fewer}")

@@ -804,8 +804,10 @@ def private_values_of(con, tables: Iterable[str], values: str | None = None) -> 
     # normalises only what holds other characters.
     flat = COMPACT_SQL.format(v="v")
     particles = ", ".join(sql_string(p) for p in PARTICLES)
+    # a given name and its abbreviated spellings (_abbreviated), one row each
     abbreviable = " OR ".join(f"contains(given, {sql_string(w)})" for w in ABBREVIATED)
     abbreviated = ", ".join(f"replace(given, {sql_string(w)}, {sql_string(short)})" for w, shorts in ABBREVIATED.items() for short in shorts)
+    given_spellings = f"unnest(CASE WHEN {abbreviable} THEN [given, {abbreviated}] ELSE [given] END)"
     # The qualifying values' spellings stay in DuckDB, which hands over what the automaton
     # looks for as a few strings (a Python step per needle cost more than computing them); the
     # few values Python must normalise come back as they are.
@@ -858,17 +860,12 @@ def private_values_of(con, tables: Iterable[str], values: str | None = None) -> 
                (SELECT string_agg(DISTINCT base, chr(10)) FROM spelled),
                (SELECT string_agg(DISTINCT k, chr(10)) FROM (
                     SELECT s AS k FROM keyed WHERE NOT by_surnames
-                    UNION ALL SELECT surnames || given FROM keyed WHERE both_orders
-                    -- and both orders with the given name abbreviated (_abbreviated)
-                    UNION ALL SELECT unnest([replace(given, w, short) || surnames, surnames || replace(given, w, short)])
-                    FROM keyed, (VALUES {", ".join(f"({sql_string(w)}, {sql_string(short)})" for w, shorts in ABBREVIATED.items()
-                                                 for short in shorts)}) AS a(w, short)
-                    WHERE both_orders AND contains(given, w))),
+                    -- both orders, also with the given name abbreviated
+                    UNION ALL SELECT unnest([g || surnames, surnames || g]) FROM (
+                        SELECT surnames, {given_spellings} AS g FROM keyed WHERE both_orders))),
                (SELECT string_agg(surnames || ' ' || givens, chr(10)) FROM (
                     SELECT surnames, string_agg(DISTINCT given, ' ') AS givens FROM (
-                        -- each given name also abbreviated (_abbreviated)
-                        SELECT surnames, unnest(CASE WHEN {abbreviable} THEN [given, {abbreviated}] ELSE [given] END) AS given
-                        FROM keyed WHERE by_surnames)
+                        SELECT surnames, {given_spellings} AS given FROM keyed WHERE by_surnames)
                     GROUP BY surnames)),
                (SELECT coalesce(list(v), []) FROM lr_private_forms WHERE f IS NULL),
                (SELECT coalesce(list(v), []) FROM lr_private_forms WHERE reads_legal OR f IS NULL)""").fetchone()

@@ -55,8 +55,9 @@ def make_options(sources, out: str, state, as_of: str | None, base_url: str, wai
     if remote.is_remote(out):
         options.folders(sources, None, state)
         return Options(sources, remote.mirror_for(out, state), state, when, base_url, wait=wait, remote=out)
-    options.folders(sources, Path(out).resolve(), state)
-    return Options(sources, Path(out).resolve(), state, when, base_url, wait=wait)
+    out = Path(out).resolve()
+    options.folders(sources, out, state)
+    return Options(sources, out, state, when, base_url, wait=wait)
 
 
 def plain_call(stage: str, fn, *args):
